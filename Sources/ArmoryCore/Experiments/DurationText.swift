@@ -1,0 +1,28 @@
+/// Durations as written in experiment files: a whole number and a unit, `90s`, `5m`, `2h`, `1d`.
+public enum DurationText {
+    /// The duration `text` denotes, or `nil` when it is not of that form.
+    public static func parse(_ text: String) -> Duration? {
+        guard let unit = text.last, text.count >= 2, text.count <= 12 else { return nil }
+        let digits = text.dropLast()
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int64(digits) else { return nil }
+        let seconds: Int64
+        switch unit {
+        case "s": seconds = 1
+        case "m": seconds = 60
+        case "h": seconds = 3_600
+        case "d": seconds = 86_400
+        default: return nil
+        }
+        let (total, overflow) = amount.multipliedReportingOverflow(by: seconds)
+        return overflow ? nil : .seconds(total)
+    }
+
+    /// `duration` in the largest unit that divides it: 300 s → `5m`.
+    public static func format(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds != 0 && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+}

@@ -1,0 +1,139 @@
+import ArmoryKit
+
+/// An experiment as declared in `experiments/<id>.yaml`: arms competing for traffic under a
+/// policy, judged by one objective.
+public struct Experiment: Sendable, Hashable {
+    /// `[a-z0-9-]{1,64}`, unique across files.
+    public var id: String
+    /// What the experiment is about, for people.
+    public var description: String
+    /// The attribute hashed to assign arms, e.g. `user_id`.
+    public var unit: String
+    /// What "better" means.
+    public var objective: Objective
+    /// How traffic is split.
+    public var policy: PolicyKind
+    /// The share of units in the experiment, in [0, 1]; the rest get the fallback arm.
+    public var coverage: Double
+    /// The arm served outside coverage, while paused or rolled back, and when a module fails.
+    public var fallback: String
+    /// The hashing seed; defaults to `id`. Changing it reshuffles every unit.
+    public var seed: String
+    /// Whether the experiment is serving its arms.
+    public var status: ExperimentStatus
+    /// The arms, in file order; weights sum to 1.
+    public var arms: [Arm]
+    /// Thompson-sampling settings; present exactly when `policy` is `.thompson`.
+    public var bandit: BanditSettings?
+
+    /// Creates an experiment.
+    public init(
+        id: String,
+        description: String = "",
+        unit: String = "user_id",
+        objective: Objective,
+        policy: PolicyKind = .fixed,
+        coverage: Double = 1,
+        fallback: String,
+        seed: String? = nil,
+        status: ExperimentStatus = .running,
+        arms: [Arm],
+        bandit: BanditSettings? = nil
+    ) {
+        self.id = id
+        self.description = description
+        self.unit = unit
+        self.objective = objective
+        self.policy = policy
+        self.coverage = coverage
+        self.fallback = fallback
+        self.seed = seed ?? id
+        self.status = status
+        self.arms = arms
+        self.bandit = bandit
+    }
+
+    /// The arms' configured weights, in arm order.
+    public var weights: [Double] { arms.map(\.weight) }
+
+    /// The index of the fallback arm.
+    public var fallbackIndex: Int? { arms.firstIndex { $0.name == fallback } }
+}
+
+/// One arm: an algorithm module with its parameters and its initial share of traffic.
+public struct Arm: Sendable, Hashable {
+    /// `[a-z0-9_-]{1,64}`, unique within the experiment.
+    public var name: String
+    /// The registered name of the algorithm module.
+    public var algorithm: String
+    /// Parameters handed to the module, by name.
+    public var parameters: [String: ParameterValue]
+    /// The configured share of traffic, in [0, 1].
+    public var weight: Double
+
+    /// Creates an arm.
+    public init(name: String, algorithm: String, parameters: [String: ParameterValue] = [:], weight: Double) {
+        self.name = name
+        self.algorithm = algorithm
+        self.parameters = parameters
+        self.weight = weight
+    }
+}
+
+/// What an experiment optimizes.
+public enum Objective: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Click-through rate: decisions with at least one click, per decision.
+    case ctr
+    /// Conversion rate: decisions with at least one conversion, per decision.
+    case conversion
+    /// Mean engagement value (e.g. seconds watched) per decision.
+    case engagement
+
+    /// Whether the objective is a rate with a Beta posterior (as opposed to a mean).
+    public var isRate: Bool { self != .engagement }
+}
+
+/// How an experiment splits traffic.
+public enum PolicyKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The weights in the file, for the experiment's whole life.
+    case fixed
+    /// Weights follow each arm's probability of being best.
+    case thompson
+}
+
+/// Whether an experiment serves its arms.
+public enum ExperimentStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Units are assigned to arms by the current weights.
+    case running
+    /// Every unit gets the fallback arm; weights are frozen.
+    case paused
+}
+
+/// The settings of a Thompson-sampling experiment (`bandit:` in YAML).
+public struct BanditSettings: Sendable, Hashable {
+    /// How often the worker recomputes weights.
+    public var updateEvery: Duration
+    /// Trials every arm needs before the first update.
+    public var minTrialsPerArm: Int
+    /// How long the experiment runs before the first update.
+    public var minDuration: Duration
+    /// The additive floor f: w = f + (1 − K f) · P(best); uniform when K f ≥ 1.
+    public var minWeight: Double
+    /// The Beta prior for rate objectives.
+    public var prior: BetaPrior
+
+    /// Creates settings; the defaults are those documented in the README.
+    public init(
+        updateEvery: Duration = .seconds(300),
+        minTrialsPerArm: Int = 100,
+        minDuration: Duration = .seconds(600),
+        minWeight: Double = 0.01,
+        prior: BetaPrior = .uniform
+    ) {
+        self.updateEvery = updateEvery
+        self.minTrialsPerArm = minTrialsPerArm
+        self.minDuration = minDuration
+        self.minWeight = minWeight
+        self.prior = prior
+    }
+}

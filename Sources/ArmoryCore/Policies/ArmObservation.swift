@@ -1,0 +1,32 @@
+/// What one arm has observed since the experiment's phase start: the input to a policy update,
+/// recorded in every ``WeightVersion`` so that the update can be recomputed.
+public struct ArmObservation: Sendable, Hashable, Codable {
+    /// The arm's name.
+    public var arm: String
+    /// Decisions served by the arm.
+    public var trials: Int
+    /// Decisions with at least one success (click for CTR, conversion for conversion).
+    public var successes: Int
+    /// Sum of the engagement values of its decisions.
+    public var valueSum: Double
+    /// Sum of the squared engagement values.
+    public var valueSumOfSquares: Double
+
+    /// Creates an observation.
+    public init(arm: String, trials: Int, successes: Int = 0, valueSum: Double = 0, valueSumOfSquares: Double = 0) {
+        self.arm = arm
+        self.trials = trials
+        self.successes = successes
+        self.valueSum = valueSum
+        self.valueSumOfSquares = valueSumOfSquares
+    }
+
+    /// The posterior for `objective`, or `nil` when the data cannot define one yet
+    /// (an engagement arm with fewer than two decisions).
+    public func posterior(for objective: Objective, prior: BetaPrior) -> ArmPosterior? {
+        if objective.isRate {
+            return .rate(successes: min(max(successes, 0), max(trials, 0)), trials: max(trials, 0), prior: prior)
+        }
+        return EngagementSummary(count: trials, sum: valueSum, sumOfSquares: valueSumOfSquares).posterior
+    }
+}
