@@ -11,6 +11,7 @@ let package = Package(
     name: "Armory",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "armory", targets: ["armory"]),
         .library(name: "ArmoryCore", targets: ["ArmoryCore"]),
     ],
     dependencies: [
@@ -18,6 +19,7 @@ let package = Package(
         // module link one shared copy of it (see ARCHITECTURE.md, "Known packaging fact").
         .package(path: "Plugins/ArmoryKit"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -28,10 +30,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "armory",
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Counts heap allocations in the benchmark process only; never linked into Armory itself.
+        .target(name: "CAllocationCounter"),
+        .executableTarget(
+            name: "armory-bench",
+            dependencies: ["ArmoryCore", "CAllocationCounter"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArmoryCoreTests",
             dependencies: ["ArmoryCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArmoryCLITests",
+            dependencies: ["armory"],
             swiftSettings: swiftSettings
         ),
     ],

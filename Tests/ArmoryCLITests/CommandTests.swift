@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+@Suite("The armory command line, run as a process")
+struct CommandTests {
+    @Test("--help lists the commands", arguments: [["--help"], ["validate", "--help"], ["stats", "--help"], ["simulate", "--help"]])
+    func help(arguments: [String]) throws {
+        let output = try CLIProcess.run(arguments)
+        #expect(output.status == 0)
+        #expect(output.standardOutput.contains("USAGE: armory"))
+        if arguments == ["--help"] {
+            for command in ["validate", "stats", "simulate"] { #expect(output.standardOutput.contains(command)) }
+        }
+    }
+
+    @Test("validate passes on experiments/ and says what it did not check")
+    func validateExamples() throws {
+        let output = try CLIProcess.run(["validate"])
+        #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
+        #expect(output.standardOutput.isEmpty)
+        #expect(output.standardError.contains("2 files checked: 2 valid, 0 problems"))
+        #expect(output.standardError.contains("algorithm names and parameters were not checked"))
+    }
+
+    @Test("validate prints located problems and exits 1; one bad file does not hide the good one")
+    func validateProblems() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("armory-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "id: good\nobjective: ctr\nfallback: a\narms: [{name: a, algorithm: popularity}, {name: b, algorithm: history}]\n"
+            .write(to: directory.appendingPathComponent("good.yaml"), atomically: true, encoding: .utf8)
+        try "id: bad\nobjective: ctr\nfallback: a\narms:\n  - name: a\n    algorithm: popularity\n    wieght: 1\n  - name: b\n    algorithm: history\n"
+            .write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+
+        let output = try CLIProcess.run(["validate", directory.path])
+        #expect(output.status == 1)
+        #expect(output.standardOutput == "\(directory.path)/bad.yaml:7:5: arms[0]: unknown key 'wieght' (did you mean 'weight'?)\n")
+        #expect(output.standardError.contains("2 files checked: 1 valid, 1 problem"))
+
+        let json = try CLIProcess.run(["validate", "--format", "json", directory.path])
+        #expect(json.status == 1)
+        let report = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        #expect(report?["valid"] as? Bool == false)
+        #expect(report?["algorithms_checked"] as? Bool == false)
+        let files = report?["files"] as? [[String: Any]] ?? []
+        #expect(files.map { $0["valid"] as? Bool } == [false, true])
+        let problem = (files.first?["problems"] as? [[String: Any]])?.first
+        #expect(problem?["line"] as? Int == 7 && problem?["column"] as? Int == 5 && problem?["field"] as? String == "arms[0]")
+
+        let missing = try CLIProcess.run(["validate", directory.appendingPathComponent("nope.yaml").path])
+        #expect(missing.status == 1)
+        #expect(missing.standardOutput.hasSuffix("nope.yaml: no such file or directory\n"))
+    }
+
+    @Test("stats prints the posterior table and JSON whose P(best) sums to 1")
+    func stats() throws {
+        let arguments = ["stats", "--trials", "1000,1000,1000", "--successes", "40,52,47"]
+        let table = try CLIProcess.run(arguments)
+        #expect(table.status == 0)
+        for column in ["arm", "95% interval", "P(best)", "exp. loss", "weight"] { #expect(table.standardOutput.contains(column)) }
+        // SciPy: P(best) of arm 2 by quadrature is 0.660084; its 95% interval is [0.03991, 0.06757].
+        #expect(table.standardOutput.contains("0.6601"))
+        #expect(table.standardOutput.contains("[0.0399, 0.0676]"))
+
+        let json = try CLIProcess.run(arguments + ["--format", "json", "--min-weight", "0.05"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let arms = try #require(report["arms"] as? [[String: Any]])
+        let probabilities = arms.compactMap { $0["probability_best"] as? Double }
+        let weights = arms.compactMap { $0["weight"] as? Double }
+        #expect(abs(probabilities.reduce(0, +) - 1) < 1e-9)
+        #expect(abs(weights.reduce(0, +) - 1) < 1e-9)
+        #expect(zip(probabilities, weights).allSatisfy { abs($1 - (0.05 + 0.85 * $0)) < 1e-12 })
+    }
+
+    @Test("stats gives uniform weights, and says why, when K·f ≥ 1")
+    func statsUniformWhenFloorTakesAll() throws {
+        let output = try CLIProcess.run(["stats", "--trials", "1000,1000,1000", "--successes", "40,52,47", "--min-weight", "0.4"])
+        #expect(output.status == 0)
+        #expect(output.standardOutput.contains("weights uniform (3·0.400 ≥ 1"))
+        let weightColumn = output.standardOutput.split(separator: "\n").dropFirst().prefix(3).map { $0.split(separator: " ").last }
+        #expect(weightColumn == ["0.3333", "0.3333", "0.3333"])
+    }
+
+    @Test("stats refuses impossible counts with a message naming the arm", arguments: [
+        (["--trials", "10,10", "--successes", "11,2"], "arm arm-1: need 0 ≤ successes ≤ trials, got 11 of 10"),
+        (["--trials", "10,10", "--successes", "1"], "must list the same number of arms"),
+        (["--trials", "10,x", "--successes", "1,2"], "--trials: 'x' is not a valid whole number"),
+        (["--trials", "10,10", "--successes", "1,2", "--prior", "0,1"], "--prior: give two positive numbers"),
+    ])
+    func statsRefusesBadInput(arguments: [String], message: String) throws {
+        let output = try CLIProcess.run(["stats"] + arguments)
+        #expect(output.status != 0)
+        #expect(output.standardError.contains(message), "\(output.standardError)")
+    }
+
+    @Test("simulate reports regret, final weights and time to confidence")
+    func simulate() throws {
+        let output = try CLIProcess.run(["simulate", "--true-rates", "0.04,0.05,0.06", "--decisions", "20000", "--runs", "3",
+                                         "--format", "json"])
+        #expect(output.status == 0, "\(output.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any])
+        #expect(report["runs"] as? Int == 3)
+        let regret = try #require(report["cumulative_regret"] as? [String: Double])
+        // An even split loses 0.01 clicks per decision, 200 in 20000; Thompson must lose less.
+        #expect(regret["mean"]! > 0 && regret["mean"]! < 200)
+        let arms = try #require(report["arms"] as? [[String: Any]])
+        let finalWeights = arms.compactMap { ($0["final_weight"] as? [String: Double])?["mean"] }
+        #expect(finalWeights.count == 3 && finalWeights[2] > finalWeights[0])
+
+        let bad = try CLIProcess.run(["simulate", "--true-rates", "0.5,1.5"])
+        #expect(bad.status != 0 && bad.standardError.contains("each rate must be in [0, 1]"))
+    }
+}
