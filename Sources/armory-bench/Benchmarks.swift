@@ -29,7 +29,7 @@ func benchmarkSampling() {
     var generator = Xoshiro256StarStar(seed: 1)
     var total = 0.0
     let draws = 20_000_000
-    let nanoseconds = Measure.nanosecondsPerIteration(iterations: draws, repeats: 3) { _ in
+    let nanoseconds = Measure.nanosecondsPerIteration(iterations: draws, repeats: 5) { _ in
         total += beta.sample(using: &generator)
     }
     sink += total

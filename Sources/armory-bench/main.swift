@@ -1,19 +1,30 @@
 import ArmoryCore
 import Foundation
 
-// Armory's benchmarks: `swift run -c release --scratch-path .build-release armory-bench`.
-// Each line prints a figure, the target it is held to, and (where one exists) a baseline
-// measured in the same run. Figures go to BENCHMARKS.md.
+// Armory's benchmarks. Build everything first (the algorithm modules are separate libraries
+// that `swift run` alone would not build), then run:
+//
+//     swift build -c release --scratch-path .build-release && .build-release/release/armory-bench [GROUP...]
+//
+// Groups: core (assignment, sampling, P(best), simulation) and modules (recommend latency);
+// none named means all. Each line prints a figure, the target it is held to, and (where one
+// exists) a baseline measured in the same run. Figures go to BENCHMARKS.md.
 
 #if DEBUG
-print("warning: this is a debug build; figures mean nothing. Use: swift run -c release --scratch-path .build-release armory-bench")
+print("warning: this is a debug build; figures mean nothing. Build with -c release.")
 #endif
+let groups = Set(CommandLine.arguments.dropFirst())
 print("Armory benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date())")
 print("")
 
-benchmarkAssignment()
-benchmarkSampling()
-benchmarkProbabilityBest()
-benchmarkSimulation()
+if groups.isEmpty || groups.contains("core") {
+    benchmarkAssignment()
+    benchmarkSampling()
+    benchmarkProbabilityBest()
+    benchmarkSimulation()
+}
+if groups.isEmpty || groups.contains("modules") {
+    await benchmarkModules()
+}
 print("")
 print("(sink \(sink))")

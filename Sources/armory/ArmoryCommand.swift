@@ -7,11 +7,12 @@ struct ArmoryCommand: ParsableCommand {
         commandName: "armory",
         abstract: "Run experiments between recommendation algorithms and move traffic to the winner.",
         discussion: """
-        Experiments live in experiments/*.yaml. Check them with `armory validate`, explore the \
-        statistics with `armory stats`, and try a policy offline with `armory simulate`.
+        Experiments live in experiments/*.yaml. Check them with `armory validate`, list the \
+        algorithm modules with `armory algorithms`, explore the statistics with `armory stats`, \
+        and try a policy offline with `armory simulate`.
         """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, StatsCommand.self, SimulateCommand.self]
+        subcommands: [ValidateCommand.self, AlgorithmsCommand.self, StatsCommand.self, SimulateCommand.self]
     )
 }
 

@@ -16,10 +16,12 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Left-aligned first column, right-aligned numbers: a plain text table.
+/// A plain text table: text columns left-aligned (the first, and any in `leftAligned`),
+/// numbers right-aligned.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
+    var leftAligned: Set<Int> = [0]
 
     var rendered: String {
         let all = [header] + rows
@@ -27,8 +29,8 @@ struct TextTable {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { column, cell in
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return column == 0 ? cell + padding : padding + cell
-            }.joined(separator: "  ")
+                return leftAligned.contains(column) ? cell + padding : padding + cell
+            }.joined(separator: "  ").replacing(/\ +$/, with: "")
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArmoryCore
+import ArmoryServer
 import Foundation
 
 /// `armory validate`: check experiment files and print every problem, located.
@@ -16,14 +17,15 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: table (one line per problem) or json.")
     var format: OutputFormat = .table
 
-    /// Said whenever algorithms could not be checked, so nobody mistakes "valid" for "runs".
-    static let algorithmsNotCheckedNote =
-        "note: algorithm names and parameters were not checked: this build loads no algorithm modules yet"
+    @OptionGroup var modules: ModuleOptions
 
     func run() throws {
         let (sources, readProblems) = ExperimentFiles.read(paths)
-        // No algorithm modules can be loaded yet, so the decoder is told there is no list to check against.
-        let results = ExperimentValidator(algorithms: nil).validate(sources)
+        let (registry, moduleReport) = modules.load()
+        // With no module loaded there is nothing to check arms against, and the output says so
+        // rather than calling every algorithm unknown.
+        let algorithms = moduleReport.loaded.isEmpty ? nil : registry.descriptors
+        let results = ExperimentValidator(algorithms: algorithms).validate(sources)
         let problems = readProblems + results.flatMap(\.problems)
         switch format {
         case .table:
@@ -32,11 +34,16 @@ struct ValidateCommand: ParsableCommand {
             let summary = "\(results.count) file\(results.count == 1 ? "" : "s") checked: \(valid) valid, "
                 + "\(problems.count) problem\(problems.count == 1 ? "" : "s")"
             printError(summary)
-            printError(Self.algorithmsNotCheckedNote)
+            for refusal in moduleReport.refused {
+                printError("note: refused algorithm module \(refusal.file): \(refusal.reason)")
+            }
+            if let advice = moduleReport.emptyAdvice {
+                printError("note: algorithm names and parameters were not checked: \(advice)")
+            }
         case .json:
             let report = ValidationReport(
                 valid: problems.isEmpty,
-                algorithmsChecked: false,
+                algorithmsChecked: algorithms != nil,
                 files: results.map { result in
                     .init(path: result.path, experiment: result.experiment?.id, valid: result.experiment != nil,
                           problems: result.problems.map(ValidationReport.Problem.init))

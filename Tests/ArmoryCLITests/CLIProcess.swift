@@ -23,9 +23,11 @@ struct CLIProcess {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../..").standardized
 
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Output {
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, executable: URL = executable,
+                    environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = executable
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let output = Pipe()

@@ -3,23 +3,97 @@ import Testing
 
 @Suite("The armory command line, run as a process")
 struct CommandTests {
-    @Test("--help lists the commands", arguments: [["--help"], ["validate", "--help"], ["stats", "--help"], ["simulate", "--help"]])
+    @Test("--help lists the commands", arguments: [
+        ["--help"], ["validate", "--help"], ["algorithms", "--help"], ["stats", "--help"], ["simulate", "--help"],
+    ])
     func help(arguments: [String]) throws {
         let output = try CLIProcess.run(arguments)
         #expect(output.status == 0)
         #expect(output.standardOutput.contains("USAGE: armory"))
         if arguments == ["--help"] {
-            for command in ["validate", "stats", "simulate"] { #expect(output.standardOutput.contains(command)) }
+            for command in ["validate", "algorithms", "stats", "simulate"] { #expect(output.standardOutput.contains(command)) }
         }
     }
 
-    @Test("validate passes on experiments/ and says what it did not check")
+    @Test("validate passes on experiments/, checking arms against the built-in modules")
     func validateExamples() throws {
         let output = try CLIProcess.run(["validate"])
         #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
         #expect(output.standardOutput.isEmpty)
-        #expect(output.standardError.contains("2 files checked: 2 valid, 0 problems"))
-        #expect(output.standardError.contains("algorithm names and parameters were not checked"))
+        #expect(output.standardError == "2 files checked: 2 valid, 0 problems\n")
+    }
+
+    @Test("validate names unknown algorithms and bad parameters from the loaded modules' descriptors")
+    func validateAlgorithms() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("arms.yaml")
+        try """
+        id: arms
+        objective: ctr
+        fallback: a
+        arms:
+          - name: a
+            algorithm: popularty
+          - name: b
+            algorithm: history
+            params: { like_boost: "lots", lookback_days: 0, window: 3 }
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let output = try CLIProcess.run(["validate", file.path])
+        #expect(output.status == 1)
+        #expect(output.standardOutput == """
+        \(file.path):6:16: arms[0].algorithm: unknown algorithm 'popularty' (did you mean 'popularity'?); loaded: history, item-to-item, popularity, random
+        \(file.path):9:27: arms[1].params.like_boost: parameter 'like_boost' must be a number, not a string
+        \(file.path):9:50: arms[1].params.lookback_days: parameter 'lookback_days' must be at least 1, not 0
+        \(file.path):9:61: arms[1].params.window: algorithm 'history' has no parameter 'window'; it takes: like_boost, lookback_days
+
+        """)
+    }
+
+    @Test("algorithms lists the four built-in modules with versions, files and parameter defaults")
+    func algorithms() throws {
+        let table = try CLIProcess.run(["algorithms"])
+        #expect(table.status == 0, "\(table.standardError)")
+        let lines = table.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("algorithm") == true)
+        #expect(lines.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == ["history", "item-to-item", "popularity", "random"])
+        #expect(lines.contains { $0.contains("like_boost=2 lookback_days=90") && $0.hasSuffix("libHistory.so") })
+
+        let json = try CLIProcess.run(["algorithms", "--format", "json"])
+        let listing = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let algorithms = try #require(listing["algorithms"] as? [[String: Any]])
+        let popularity = try #require(algorithms.first { $0["name"] as? String == "popularity" })
+        let parameters = try #require(popularity["parameters"] as? [[String: Any]])
+        let window = try #require(parameters.first { $0["name"] as? String == "window_days" })
+        #expect(window["type"] as? String == "integer")
+        #expect((window["default"] as? [String: Any])?["integer"] != nil)
+        #expect((listing["refused"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("with no modules beside it, algorithms fails saying where it looked, and validate says it did not check arms")
+    func noModules() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The executable and the contract library it links, without any module.
+        let buildDirectory = CLIProcess.executable.deletingLastPathComponent()
+        for name in ["armory", "libArmoryKit.so"] {
+            try FileManager.default.copyItem(at: buildDirectory.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        let lonely = directory.appendingPathComponent("armory")
+        let algorithms = try CLIProcess.run(["algorithms"], executable: lonely, environment: ["ARMORY_PLUGINS_DIR": ""])
+        #expect(algorithms.status == 1)
+        #expect(algorithms.standardError.contains("no algorithm modules were found in \(directory.path)"))
+        #expect(algorithms.standardError.contains("swift build"))
+
+        let validate = try CLIProcess.run(["validate"], executable: lonely, environment: ["ARMORY_PLUGINS_DIR": ""])
+        #expect(validate.status == 0)
+        #expect(validate.standardError.contains("note: algorithm names and parameters were not checked: no algorithm modules were found"))
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("armory-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
     }
 
     @Test("validate prints located problems and exits 1; one bad file does not hide the good one")
@@ -41,7 +115,7 @@ struct CommandTests {
         #expect(json.status == 1)
         let report = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
         #expect(report?["valid"] as? Bool == false)
-        #expect(report?["algorithms_checked"] as? Bool == false)
+        #expect(report?["algorithms_checked"] as? Bool == true)
         let files = report?["files"] as? [[String: Any]] ?? []
         #expect(files.map { $0["valid"] as? Bool } == [false, true])
         let problem = (files.first?["problems"] as? [[String: Any]])?.first

@@ -1,3 +1,4 @@
+import ArmoryKit
 @testable import ArmoryCore
 import Foundation
 import Testing

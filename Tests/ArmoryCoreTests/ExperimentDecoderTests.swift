@@ -46,6 +46,7 @@ struct ExperimentDecoderTests {
         fallback: pop
         seed: 2026
         status: paused
+        time_budget: 120ms
         arms:
           - { name: pop, algorithm: popularity, weight: 0.5, params: { genre: Drama, window_days: 30 } }
           - { name: mine, algorithm: history, weight: 0.25, params: { like_boost: 3 } }
@@ -59,12 +60,28 @@ struct ExperimentDecoderTests {
         let experiment = try #require(result.experiment, "\(result.problems)")
         #expect(experiment.id == "row" && experiment.objective == .conversion && experiment.policy == .thompson)
         #expect(experiment.coverage == 0.9 && experiment.seed == "2026" && experiment.status == .paused)
+        #expect(experiment.timeBudget == .milliseconds(120))
         #expect(experiment.arms.map(\.name) == ["pop", "mine", "co"])
         #expect(experiment.weights == [0.5, 0.25, 0.25])
         #expect(experiment.arms[0].parameters == ["genre": .string("Drama"), "window_days": .integer(30)])
         #expect(experiment.arms[1].parameters == ["like_boost": .integer(3)])
         #expect(experiment.bandit == BanditSettings(updateEvery: .seconds(90), minTrialsPerArm: 250, minDuration: .seconds(7_200),
                                                     minWeight: 0.05, prior: BetaPrior(alpha: 2, beta: 38)))
+    }
+
+    @Test("durations: ms, s, m, h, d, and back to text in the largest unit that divides them")
+    func durations() {
+        #expect(DurationText.parse("50ms") == .milliseconds(50))
+        #expect(DurationText.parse("90s") == .seconds(90))
+        #expect(DurationText.parse("5m") == .seconds(300))
+        #expect(DurationText.parse("2h") == .seconds(7_200))
+        #expect(DurationText.parse("1d") == .seconds(86_400))
+        for bad in ["", "s", "ms", "5", "1.5h", "-5m", "5 m", "5M", "5w", "99999999999999d"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+        #expect(["50ms", "1500ms", "90s", "5m", "2h", "1d"].map { DurationText.format(DurationText.parse($0)!) }
+                == ["50ms", "1500ms", "90s", "5m", "2h", "1d"])
+        #expect(DurationText.format(.seconds(0)) == "0s")
     }
 
     @Test("defaults: fixed policy, full coverage, seed = id, running, even split, bandit defaults")
@@ -77,6 +94,7 @@ struct ExperimentDecoderTests {
         arms: [{ name: a, algorithm: popularity }, { name: b, algorithm: history }, { name: c, algorithm: history }]
         """).experiment)
         #expect(experiment.seed == "plain" && experiment.coverage == 1 && experiment.status == .running && experiment.unit == "user_id")
+        #expect(experiment.timeBudget == .milliseconds(50))
         let third: Double = 1.0 / 3
         #expect(experiment.weights == [third, third, third])
         #expect(experiment.bandit == BanditSettings())

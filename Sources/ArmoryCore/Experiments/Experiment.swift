@@ -21,6 +21,8 @@ public struct Experiment: Sendable, Hashable {
     public var seed: String
     /// Whether the experiment is serving its arms.
     public var status: ExperimentStatus
+    /// How long an arm's module may take for one request before the fallback arm answers.
+    public var timeBudget: Duration
     /// The arms, in file order; weights sum to 1.
     public var arms: [Arm]
     /// Thompson-sampling settings; present exactly when `policy` is `.thompson`.
@@ -37,6 +39,7 @@ public struct Experiment: Sendable, Hashable {
         fallback: String,
         seed: String? = nil,
         status: ExperimentStatus = .running,
+        timeBudget: Duration = Experiment.defaultTimeBudget,
         arms: [Arm],
         bandit: BanditSettings? = nil
     ) {
@@ -49,9 +52,13 @@ public struct Experiment: Sendable, Hashable {
         self.fallback = fallback
         self.seed = seed ?? id
         self.status = status
+        self.timeBudget = timeBudget
         self.arms = arms
         self.bandit = bandit
     }
+
+    /// The time budget of an experiment that does not set `time_budget`.
+    public static let defaultTimeBudget: Duration = .milliseconds(50)
 
     /// The arms' configured weights, in arm order.
     public var weights: [Double] { arms.map(\.weight) }

@@ -76,6 +76,15 @@ struct DecodingState {
             }
             return scalar.string
         } ?? id
+        let timeBudget = fields["time_budget"].map { entry -> Duration? in
+            guard let budget = reader.duration(entry.value, field: "time_budget") else { return nil }
+            guard budget >= .milliseconds(1) && budget <= .seconds(60) else {
+                reader.report("must be between 1ms and 60s (how long an arm's module may take per request), not \(DurationText.format(budget))",
+                              at: entry.value.mark, field: "time_budget")
+                return nil
+            }
+            return budget
+        } ?? Experiment.defaultTimeBudget
         let arms = required("arms", in: fields, at: rootMark).flatMap { armList(from: $0) }
         let fallbackNode = required("fallback", in: fields, at: rootMark)
         let fallback = fallbackNode.flatMap { reader.string($0, field: "fallback") }
@@ -88,11 +97,11 @@ struct DecodingState {
         }
         let bandit = banditSettings(from: fields["bandit"], policy: policy, objective: objective, rootMark: rootMark)
 
-        guard let id, let objective, let policy, let status, let coverage, let seed, let arms, let fallback,
+        guard let id, let objective, let policy, let status, let coverage, let seed, let timeBudget, let arms, let fallback,
               reader.problems.isEmpty else { return nil }
         return Experiment(
             id: id, description: description, unit: unit ?? "user_id", objective: objective, policy: policy,
-            coverage: coverage, fallback: fallback, seed: seed, status: status, arms: arms, bandit: bandit
+            coverage: coverage, fallback: fallback, seed: seed, status: status, timeBudget: timeBudget, arms: arms, bandit: bandit
         )
     }
 

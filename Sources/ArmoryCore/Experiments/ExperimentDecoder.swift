@@ -9,7 +9,7 @@ public struct ExperimentDecoder: Sendable {
     /// At most this many arms per experiment.
     public static let maximumArms = 100
 
-    static let rootKeys = ["id", "description", "unit", "objective", "policy", "coverage", "fallback", "seed", "status", "arms", "bandit"]
+    static let rootKeys = ["id", "description", "unit", "objective", "policy", "coverage", "fallback", "seed", "status", "time_budget", "arms", "bandit"]
     static let armKeys = ["name", "algorithm", "params", "weight"]
     static let banditKeys = ["update_every", "burn_in", "min_weight", "prior"]
     static let burnInKeys = ["min_trials_per_arm", "min_duration"]
@@ -51,7 +51,11 @@ public struct ExperimentDecoder: Sendable {
         }
         var state = DecodingState(reader: YAMLReader(path: source.path), algorithms: algorithms)
         let experiment = state.experiment(from: root)
-        let problems = state.reader.problems
+        // Reported in file order, however the walk found them.
+        let problems = state.reader.problems.enumerated().sorted { first, second in
+            let (a, b) = (first.element, second.element)
+            return (a.line ?? 0, a.column ?? 0, first.offset) < (b.line ?? 0, b.column ?? 0, second.offset)
+        }.map(\.element)
         return ExperimentFileResult(
             path: source.path,
             experiment: problems.isEmpty ? experiment : nil,

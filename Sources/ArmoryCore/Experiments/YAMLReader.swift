@@ -77,13 +77,13 @@ struct YAMLReader {
         return nil
     }
 
-    /// A duration such as `90s`, `5m`, `2h` or `1d`.
+    /// A duration such as `50ms`, `90s`, `5m`, `2h` or `1d`.
     mutating func duration(_ node: Node, field: String) -> Duration? {
         if case .scalar(let scalar) = node, Self.kind(of: scalar) == .string || Self.kind(of: scalar) == .integer,
            let duration = DurationText.parse(scalar.string) {
             return duration
         }
-        report("must be a duration such as 90s, 5m, 2h or 1d (a whole number and s, m, h or d), not \(Self.describe(node))",
+        report("must be a duration such as 90s, 5m, 2h or 1d (a whole number and ms, s, m, h or d), not \(Self.describe(node))",
                at: node.mark, field: field)
         return nil
     }

@@ -83,10 +83,3 @@ public struct ThompsonPolicy: Sendable {
         ))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as `TimeInterval`.
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}

@@ -1,3 +1,5 @@
+import ArmoryKit
+
 /// xoshiro256** (Blackman and Vigna, 2018): the fast, seeded generator behind every random
 /// draw Armory makes (Thompson sampling, Monte Carlo checks, the simulator).
 ///

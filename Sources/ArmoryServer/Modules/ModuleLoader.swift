@@ -1,0 +1,146 @@
+import ArmoryKit
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loads algorithm modules: every `lib*.so` (`lib*.dylib` on macOS) in the plugin directories,
+/// registered by name into an ``AlgorithmRegistry``.
+///
+/// A file is refused, with a reason, when it is not a loadable library, has no entry point, was
+/// built against another ArmoryKit ABI version, registers a name already taken, or has an
+/// algorithm that cannot be created with its default parameters. A refusal never stops the
+/// other files from loading. Libraries are never closed: their types stay in use for the life
+/// of the process.
+public struct ModuleLoader: Sendable {
+    /// The environment variable naming extra plugin directories, colon-separated.
+    public static let directoriesVariable = "ARMORY_PLUGINS_DIR"
+
+    /// The directories searched, in order.
+    public var directories: [String]
+
+    /// A loader over `directories`, searched in order.
+    public init(directories: [String]) {
+        self.directories = directories
+    }
+
+    /// The default plugin directories: the executable's own folder (where `swift build` puts
+    /// the built-in modules), then each folder in `ARMORY_PLUGINS_DIR`.
+    public static func defaultDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var directories: [String] = []
+        if let executable = Bundle.main.executableURL {
+            directories.append(executable.resolvingSymlinksInPath().deletingLastPathComponent().path)
+        }
+        let extra = environment[directoriesVariable]?.split(separator: ":").map(String.init) ?? []
+        directories += extra.filter { !$0.isEmpty }
+        return directories
+    }
+
+    /// Loads every module file found into `registry` and reports what happened; refusals are
+    /// also logged as warnings.
+    public func load(into registry: inout AlgorithmRegistry, logger: Logger = Logger(label: "armory.modules")) -> ModuleLoadReport {
+        var report = ModuleLoadReport(directories: directories)
+        var seen: Set<String> = []
+        for file in moduleFiles() where seen.insert(URL(fileURLWithPath: file).resolvingSymlinksInPath().path).inserted {
+            switch loadModule(at: file, into: &registry) {
+            case .success(let algorithms):
+                for descriptor in algorithms {
+                    report.loaded.append(.init(name: descriptor.name, version: descriptor.version, file: file))
+                    logger.debug("loaded algorithm module", metadata: [
+                        "algorithm": "\(descriptor.name)", "version": "\(descriptor.version)", "file": "\(file)",
+                    ])
+                }
+            case .failure(let refusal):
+                report.refused.append(.init(file: file, reason: refusal.reason))
+                logger.warning("refused algorithm module", metadata: ["file": "\(file)", "reason": "\(refusal.reason)"])
+            }
+        }
+        return report
+    }
+
+    /// The candidate files, directory by directory, sorted by name within each.
+    func moduleFiles() -> [String] {
+        #if canImport(Darwin)
+        let suffix = ".dylib"
+        #else
+        let suffix = ".so"
+        #endif
+        // ArmoryKit itself sits beside the modules; it is the contract, not a module.
+        let contract = "libArmoryKit\(suffix)"
+        return directories.flatMap { directory -> [String] in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names
+                .filter { $0.hasPrefix("lib") && $0.hasSuffix(suffix) && $0 != contract }
+                .sorted()
+                .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
+        }
+    }
+
+    private struct Refusal: Error {
+        var reason: String
+    }
+
+    private func loadModule(at file: String, into registry: inout AlgorithmRegistry) -> Result<[AlgorithmDescriptor], Refusal> {
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+            let detail = dlerror().map { String(cString: $0) } ?? "unknown error"
+            return .failure(Refusal(reason: "not a loadable shared library: \(detail)"))
+        }
+        guard let symbol = dlsym(handle, ArmoryModule.entryPointSymbol) else {
+            return .failure(Refusal(reason: "no entry point '\(ArmoryModule.entryPointSymbol)': not an Armory algorithm module"))
+        }
+        let entryPoint = unsafeBitCast(symbol, to: ArmoryModule.EntryPoint.self)
+        let registrar = ModuleRegistrar()
+        let moduleVersion = withExtendedLifetime(registrar) {
+            entryPoint(ArmoryModule.abiVersion, Unmanaged.passUnretained(registrar).toOpaque())
+        }
+        guard moduleVersion == ArmoryModule.abiVersion else {
+            return .failure(Refusal(reason: "built against ArmoryKit ABI version \(moduleVersion), but this host uses version "
+                + "\(ArmoryModule.abiVersion): rebuild the module against this Armory's Plugins/ArmoryKit"))
+        }
+        guard !registrar.algorithms.isEmpty else {
+            return .failure(Refusal(reason: "its entry point registered no algorithms"))
+        }
+        // Check every algorithm before registering any, so a file loads whole or not at all.
+        var candidate = registry
+        var descriptors: [AlgorithmDescriptor] = []
+        for algorithm in registrar.algorithms {
+            let descriptor = algorithm.descriptor
+            if let problem = Self.problem(with: algorithm, descriptor: descriptor) {
+                return .failure(Refusal(reason: problem))
+            }
+            do {
+                try candidate.register(algorithm, file: file)
+            } catch {
+                return .failure(Refusal(reason: error.description))
+            }
+            descriptors.append(descriptor)
+        }
+        registry = candidate
+        return .success(descriptors)
+    }
+
+    /// Why `algorithm` cannot be registered: a bad name, or a factory that throws with the
+    /// default parameters (checked when every parameter has a default).
+    private static func problem(with algorithm: any RecommendationAlgorithm.Type, descriptor: AlgorithmDescriptor) -> String? {
+        let name = descriptor.name
+        let isValidName = (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        guard isValidName else {
+            return "algorithm name '\(name)' is not valid: use 1 to 64 lower-case letters, digits and '-'"
+        }
+        guard !descriptor.version.isEmpty else {
+            return "algorithm '\(name)' has an empty version"
+        }
+        guard descriptor.parameters.allSatisfy({ !$0.isRequired }) else { return nil }
+        do {
+            _ = try algorithm.init(parameters: Parameters.resolved([:], for: descriptor))
+        } catch {
+            return "algorithm '\(name)' cannot be created with its default parameters: \(error)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,113 @@
+import ArmoryCore
+import ArmoryKit
+import Logging
+
+/// One experiment's arms, each with its algorithm instance, answering requests under the
+/// experiment's time budget: an arm whose module throws or overruns is answered by the
+/// fallback arm, and the failure is counted for the arm that failed.
+public struct ArmRecommender: Sendable {
+    /// Why an experiment's arms could not be set up.
+    public struct SetupError: Error, Sendable, CustomStringConvertible {
+        /// Names the experiment, the arm and the problem.
+        public var description: String
+    }
+
+    /// Neither the arm nor the fallback arm could answer.
+    public struct Unavailable: Error, Sendable, CustomStringConvertible {
+        /// Names the experiment and both failures.
+        public var description: String
+    }
+
+    /// What answered a request.
+    public struct Outcome: Sendable {
+        /// The arm the request was assigned to.
+        public var arm: String
+        /// The arm whose module produced `items`: `arm`, or the fallback when `arm` failed.
+        public var servedBy: String
+        /// The algorithm that produced `items`.
+        public var algorithm: String
+        /// The recommendations.
+        public var items: [ScoredItem]
+        /// How the assigned arm failed, when it did.
+        public var failure: ArmFailureCounts.Kind?
+    }
+
+    /// The experiment served.
+    public let experiment: Experiment
+    private let algorithms: [String: any RecommendationAlgorithm]
+    private let failures: ArmFailureCounts
+    private let executor: ModuleExecutor
+
+    /// Creates an instance of each arm's algorithm from `registry`; throws ``SetupError`` naming
+    /// the first arm whose algorithm is unknown or refuses its parameters. Modules run on
+    /// `executor`'s threads.
+    public init(
+        experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, executor: ModuleExecutor = .shared
+    ) throws {
+        var algorithms: [String: any RecommendationAlgorithm] = [:]
+        for arm in experiment.arms {
+            do {
+                algorithms[arm.name] = try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters)
+            } catch {
+                throw SetupError(description: "experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
+            }
+        }
+        self.experiment = experiment
+        self.algorithms = algorithms
+        self.failures = failures
+        self.executor = executor
+    }
+
+    /// Recommendations from `arm`, or from the fallback arm when `arm`'s module fails.
+    /// Throws ``Unavailable`` only when the fallback arm fails too (or is the arm that failed).
+    public func recommend(
+        arm: String, _ request: RecommendationRequest, data: any DataSource, logger: Logger = Logger(label: "armory.recommend")
+    ) async throws -> Outcome {
+        let algorithmName = experiment.arms.first { $0.name == arm }?.algorithm ?? arm
+        let first = await attempt(arm: arm, request, data: data)
+        switch first {
+        case .success(let items):
+            return Outcome(arm: arm, servedBy: arm, algorithm: algorithmName, items: items, failure: nil)
+        case .failure(let failure):
+            // A request cancelled by its client is not the module's failure.
+            try Task.checkCancellation()
+            failures.record(experiment: experiment.id, arm: arm, kind: failure.kind)
+            logger.warning("algorithm module failed; answering with the fallback arm", metadata: [
+                "experiment": "\(experiment.id)", "arm": "\(arm)", "failure": "\(failure.kind.rawValue)", "detail": "\(failure.detail)",
+            ])
+            let fallback = experiment.fallback
+            guard fallback != arm else {
+                throw Unavailable(description: "experiment '\(experiment.id)': the fallback arm '\(arm)' failed: \(failure.detail)")
+            }
+            switch await attempt(arm: fallback, request, data: data) {
+            case .success(let items):
+                let fallbackAlgorithm = experiment.arms.first { $0.name == fallback }?.algorithm ?? fallback
+                return Outcome(arm: arm, servedBy: fallback, algorithm: fallbackAlgorithm, items: items, failure: failure.kind)
+            case .failure(let second):
+                failures.record(experiment: experiment.id, arm: fallback, kind: second.kind)
+                throw Unavailable(description: "experiment '\(experiment.id)': arm '\(arm)' failed (\(failure.detail)) "
+                    + "and so did the fallback arm '\(fallback)' (\(second.detail))")
+            }
+        }
+    }
+
+    private struct Failure: Error {
+        var kind: ArmFailureCounts.Kind
+        var detail: String
+    }
+
+    private func attempt(arm: String, _ request: RecommendationRequest, data: any DataSource) async -> Result<[ScoredItem], Failure> {
+        guard let algorithm = algorithms[arm] else {
+            return .failure(Failure(kind: .error, detail: "no arm named '\(arm)'"))
+        }
+        let budget = experiment.timeBudget
+        do {
+            let items = try await TimeBudget.run(budget, on: executor) { try await algorithm.recommend(request, data: data) }
+            return .success(Array(items.prefix(request.limit)))
+        } catch let overrun as TimeBudget.Overrun {
+            return .failure(Failure(kind: .timeout, detail: "no answer within \(DurationText.format(overrun.budget))"))
+        } catch {
+            return .failure(Failure(kind: .error, detail: "\(error)"))
+        }
+    }
+}

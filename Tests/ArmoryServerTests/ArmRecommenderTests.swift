@@ -1,0 +1,166 @@
+import ArmoryCore
+import ArmoryKit
+import ArmoryServer
+import Foundation
+import Testing
+
+/// Test algorithms that misbehave in each way a real module can.
+private struct Constant: RecommendationAlgorithm {
+    static let descriptor = AlgorithmDescriptor(name: "constant", version: "1.0.0", parameters: [
+        ParameterSpec(name: "movie", type: .integer, defaultValue: .integer(1)),
+    ])
+    let movie: Int
+    init(parameters: Parameters) throws { movie = try parameters.integer("movie") }
+    func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+        [ScoredItem(movieID: movie, score: 1), ScoredItem(movieID: movie + 1, score: 0.5)]
+    }
+}
+
+private struct Throwing: RecommendationAlgorithm {
+    static let descriptor = AlgorithmDescriptor(name: "throwing", version: "1.0.0")
+    init(parameters: Parameters) throws {}
+    func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+        throw AlgorithmError("index not ready")
+    }
+}
+
+/// Sleeps politely: stops when cancelled.
+private struct Sleeping: RecommendationAlgorithm {
+    static let descriptor = AlgorithmDescriptor(name: "sleeping", version: "1.0.0")
+    init(parameters: Parameters) throws {}
+    func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+        try await Task.sleep(for: .seconds(30))
+        return []
+    }
+}
+
+/// Blocks its thread and ignores cancellation.
+private struct Blocking: RecommendationAlgorithm {
+    static let descriptor = AlgorithmDescriptor(name: "blocking", version: "1.0.0")
+    init(parameters: Parameters) throws {}
+    func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+        sleep(10)
+        return [ScoredItem(movieID: 99, score: 1)]
+    }
+}
+
+@Suite("A failing module is answered by the fallback arm, within budget, and counted")
+struct ArmRecommenderTests {
+    let data = MovieFixtures.dataSource()
+    let registry: AlgorithmRegistry = {
+        var registry = AlgorithmRegistry()
+        for algorithm in [Constant.self, Throwing.self, Sleeping.self, Blocking.self] as [any RecommendationAlgorithm.Type] {
+            try! registry.register(algorithm, file: "(test)")
+        }
+        return registry
+    }()
+
+    func experiment(fallback: String = "control", budget: Duration = .milliseconds(50)) -> Experiment {
+        Experiment(id: "isolation", objective: .ctr, fallback: fallback, timeBudget: budget, arms: [
+            Arm(name: "control", algorithm: "constant", parameters: ["movie": .integer(5)], weight: 0.25),
+            Arm(name: "broken", algorithm: "throwing", weight: 0.25),
+            Arm(name: "slow", algorithm: "sleeping", weight: 0.25),
+            Arm(name: "stuck", algorithm: "blocking", weight: 0.25),
+        ])
+    }
+
+    @Test("a working arm answers for itself")
+    func working() async throws {
+        let failures = ArmFailureCounts()
+        let recommender = try ArmRecommender(experiment: experiment(), registry: registry, failures: failures)
+        let outcome = try await recommender.recommend(arm: "control", MovieFixtures.request("u1", limit: 1), data: data, logger: BuiltModules.quietLogger)
+        #expect(outcome.servedBy == "control" && outcome.failure == nil && outcome.algorithm == "constant")
+        #expect(outcome.items == [ScoredItem(movieID: 5, score: 1)])
+        #expect(failures.snapshot().isEmpty)
+    }
+
+    @Test("a module that throws is answered by the fallback arm and counted as an error", arguments: [1, 3])
+    func throwing(requests: Int) async throws {
+        let failures = ArmFailureCounts()
+        let recommender = try ArmRecommender(experiment: experiment(), registry: registry, failures: failures)
+        for _ in 0..<requests {
+            let outcome = try await recommender.recommend(arm: "broken", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
+            #expect(outcome.arm == "broken" && outcome.servedBy == "control" && outcome.algorithm == "constant")
+            #expect(outcome.failure == .error)
+            #expect(outcome.items.map(\.movieID) == [5, 6])
+        }
+        #expect(failures.count(experiment: "isolation", arm: "broken", kind: .error) == requests)
+        #expect(failures.snapshot().count == 1)
+    }
+
+    /// Threads for the timing tests' own code. Swift Testing runs the synchronous tests of every
+    /// suite on the cooperative threads (two here), and the statistical ones keep them busy for
+    /// seconds; a test awaiting on those threads would measure that, not the module.
+    static let testThreads = ModuleExecutor(threads: 2)
+
+    @Test("a module that sleeps past its budget, or blocks and ignores cancellation, is answered by the fallback within budget",
+          arguments: ["slow", "stuck"])
+    func overrun(arm: String) async throws {
+        try await withTaskExecutorPreference(Self.testThreads) { try await checkOverrun(arm: arm) }
+    }
+
+    func checkOverrun(arm: String) async throws {
+        let failures = ArmFailureCounts()
+        let recommender = try ArmRecommender(experiment: experiment(budget: .milliseconds(50)), registry: registry, failures: failures)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try await recommender.recommend(arm: arm, MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
+        let elapsed = clock.now - start
+        #expect(outcome.servedBy == "control" && outcome.failure == .timeout)
+        // The module would take 10 s (stuck) or 30 s (slow); the answer comes at the 50 ms budget,
+        // plus scheduling slack on a loaded two-core machine.
+        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(failures.count(experiment: "isolation", arm: arm, kind: .timeout) == 1)
+    }
+
+    @Test("when the fallback arm fails too, the error names both failures")
+    func fallbackFails() async throws {
+        let failures = ArmFailureCounts()
+        let recommender = try ArmRecommender(experiment: experiment(fallback: "broken"), registry: registry, failures: failures)
+        await #expect(throws: ArmRecommender.Unavailable.self) {
+            try await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
+        }
+        do {
+            _ = try await recommender.recommend(arm: "broken", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
+            Issue.record("expected the fallback arm's own failure to be reported")
+        } catch let error as ArmRecommender.Unavailable {
+            #expect(error.description == "experiment 'isolation': the fallback arm 'broken' failed: index not ready")
+        }
+        #expect(failures.count(experiment: "isolation", arm: "slow", kind: .timeout) == 1)
+        #expect(failures.count(experiment: "isolation", arm: "broken", kind: .error) == 2)
+    }
+
+    @Test("an arm whose algorithm is unknown or refuses its parameters stops set-up with a message naming the arm")
+    func setup() throws {
+        var bad = experiment()
+        bad.arms[1].algorithm = "missing"
+        #expect(throws: ArmRecommender.SetupError.self) { try ArmRecommender(experiment: bad, registry: registry, failures: ArmFailureCounts()) }
+        bad = experiment()
+        bad.arms[0].parameters = ["movie": .string("five")]
+        do {
+            _ = try ArmRecommender(experiment: bad, registry: registry, failures: ArmFailureCounts())
+            Issue.record("expected a set-up error")
+        } catch {
+            #expect("\(error)" == "experiment 'isolation', arm 'control': parameter 'movie' must be an integer, not a string")
+        }
+    }
+
+    @Test("many concurrent requests to a slow arm all come back within budget")
+    func concurrentOverruns() async throws {
+        try await withTaskExecutorPreference(Self.testThreads) { try await checkConcurrentOverruns() }
+    }
+
+    func checkConcurrentOverruns() async throws {
+        let recommender = try ArmRecommender(experiment: experiment(budget: .milliseconds(20)), registry: registry, failures: ArmFailureCounts())
+        let clock = ContinuousClock()
+        let start = clock.now
+        let served = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger).servedBy }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(served.count == 200 && served.allSatisfy { $0 == "control" })
+        #expect(clock.now - start < .seconds(2), "the modules would take 30 s")
+    }
+}
