@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse and Redis, each on
+# 127.0.0.1 and a high port, with its data under a folder this script owns
+# (.armory/services, or $ARMORY_SERVICES_DIR). Installs them from Debian when missing.
+#
+#   scripts/services.sh [start]   start the three (or reuse those already running), wait until
+#                                 each answers, write their URLs to <folder>/env and print them
+#   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
+#   scripts/services.sh status    say which are running
+#
+# Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
+# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${ARMORY_SERVICES_DIR:-$ROOT/.armory/services}
+PG_PORT=${ARMORY_POSTGRES_PORT:-55432}
+CH_HTTP_PORT=${ARMORY_CLICKHOUSE_HTTP_PORT:-58123}
+CH_TCP_PORT=${ARMORY_CLICKHOUSE_TCP_PORT:-59000}
+REDIS_PORT=${ARMORY_REDIS_PORT:-56379}
+PG_BIN=/usr/lib/postgresql/15/bin
+# The test role and its password: these servers listen on 127.0.0.1 only and hold test data.
+USER_NAME=armory
+PASSWORD=armory-test
+
+say() { printf 'services: %s\n' "$*" >&2; }
+fail() { say "error: $*"; exit 1; }
+
+# Whether PID is a live process (PID 1 reaps exited processes lazily: a zombie counts as gone).
+alive() {
+  local pid=$1
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)
+  [ "$state" != Z ] && [ "$state" != X ]
+}
+
+pid_in() { [ -f "$1" ] && head -n1 "$1" | tr -d ' \n' || true; }
+
+# Waits up to $2 seconds for command $1 to succeed.
+wait_for() {
+  local command=$1 seconds=$2 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    if eval "$command" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+install_missing() {
+  local packages=()
+  [ -x "$PG_BIN/postgres" ] || packages+=(postgresql-15)
+  command -v clickhouse-server >/dev/null || packages+=(clickhouse-server)
+  command -v clickhouse-client >/dev/null || packages+=(clickhouse-client)
+  command -v redis-server >/dev/null || packages+=(redis-server)
+  command -v curl >/dev/null || packages+=(curl)
+  [ ${#packages[@]} -eq 0 ] && return 0
+  say "installing ${packages[*]} from Debian"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+}
+
+# PostgreSQL refuses to run as root; as root, its folder belongs to the postgres user.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local data=$DIR/postgres
+  if alive "$(pid_in "$data/postmaster.pid")"; then
+    say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+    return
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data"
+    chmod 700 "$data"
+    as_postgres "$PG_BIN/initdb" -N -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >"$DIR/postgres-init.log" 2>&1 \
+      || fail "initdb failed; see $DIR/postgres-init.log"
+  fi
+  as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT \
+    -c unix_socket_directories=$data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || fail "PostgreSQL did not start; see $data/server.log"
+  local psql=(as_postgres psql -h "$data" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtAX)
+  if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$USER_NAME'")" != 1 ]; then
+    "${psql[@]}" -c "CREATE ROLE $USER_NAME LOGIN CREATEDB PASSWORD '$PASSWORD'" >/dev/null
+  fi
+  if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'armory'")" != 1 ]; then
+    "${psql[@]}" -c "CREATE DATABASE armory OWNER $USER_NAME" >/dev/null
+  fi
+  say "PostgreSQL started on 127.0.0.1:$PG_PORT (PID $(pid_in "$data/postmaster.pid"))"
+}
+
+start_clickhouse() {
+  local home=$DIR/clickhouse
+  if alive "$(pid_in "$home/clickhouse.pid")"; then
+    say "ClickHouse already running on 127.0.0.1:$CH_HTTP_PORT"
+    return
+  fi
+  mkdir -p "$home/data" "$home/tmp" "$home/user_files" "$home/format_schemas" "$home/log"
+  cat >"$home/config.xml" <<XML
+<yandex>
+  <logger><level>warning</level><log>$home/log/server.log</log><errorlog>$home/log/error.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$CH_HTTP_PORT</http_port>
+  <tcp_port>$CH_TCP_PORT</tcp_port>
+  <path>$home/data/</path>
+  <tmp_path>$home/tmp/</tmp_path>
+  <user_files_path>$home/user_files/</user_files_path>
+  <format_schema_path>$home/format_schemas/</format_schema_path>
+  <users_config>$home/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mlock_executable>false</mlock_executable>
+  <mark_cache_size>268435456</mark_cache_size>
+</yandex>
+XML
+  cat >"$home/users.xml" <<XML
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <users>
+    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <$USER_NAME><password>$PASSWORD</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></$USER_NAME>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+  nohup clickhouse-server --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
+  echo $! >"$home/clickhouse.pid"
+  wait_for "curl -sf http://127.0.0.1:$CH_HTTP_PORT/ping" 30 || fail "ClickHouse did not answer; see $home/log/"
+  curl -sf "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "CREATE DATABASE IF NOT EXISTS armory" >/dev/null
+  say "ClickHouse started on 127.0.0.1:$CH_HTTP_PORT (PID $(pid_in "$home/clickhouse.pid"))"
+}
+
+start_redis() {
+  local home=$DIR/redis
+  if alive "$(pid_in "$home/redis.pid")"; then
+    say "Redis already running on 127.0.0.1:$REDIS_PORT"
+    return
+  fi
+  mkdir -p "$home"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+    --pidfile "$home/redis.pid" --logfile "$home/redis.log" --dir "$home" --requirepass "$PASSWORD"
+  wait_for "[ -s '$home/redis.pid' ] && redis-cli -p $REDIS_PORT -a $PASSWORD --no-auth-warning ping | grep -q PONG" 30 \
+    || fail "Redis did not answer; see $home/redis.log"
+  say "Redis started on 127.0.0.1:$REDIS_PORT (PID $(pid_in "$home/redis.pid"))"
+}
+
+write_env() {
+  cat >"$DIR/env" <<ENV
+ARMORY_TEST_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory
+ARMORY_TEST_CLICKHOUSE_URL=http://$USER_NAME:$PASSWORD@127.0.0.1:$CH_HTTP_PORT/armory
+ARMORY_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT
+ENV
+  cat "$DIR/env"
+}
+
+stop_pid() {
+  local name=$1 pid=$2 signal=$3 i
+  alive "$pid" || return 0
+  kill "-$signal" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do alive "$pid" || { say "$name stopped (PID $pid)"; return 0; }; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  say "$name killed after 15 s (PID $pid)"
+}
+
+case "${1:-start}" in
+  start)
+    mkdir -p "$DIR"
+    install_missing
+    start_postgres
+    start_clickhouse
+    start_redis
+    write_env
+    ;;
+  stop)
+    stop_pid PostgreSQL "$(pid_in "$DIR/postgres/postmaster.pid")" INT
+    stop_pid ClickHouse "$(pid_in "$DIR/clickhouse/clickhouse.pid")" TERM
+    stop_pid Redis "$(pid_in "$DIR/redis/redis.pid")" TERM
+    ;;
+  status)
+    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid"; do
+      name=${entry%%:*} file=${entry#*:} pid=$(pid_in "${entry#*:}")
+      if alive "$pid"; then echo "$name: running (PID $pid)"; else echo "$name: stopped"; fi
+    done
+    ;;
+  *)
+    fail "unknown command '$1': use start, stop or status"
+    ;;
+esac
