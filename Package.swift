@@ -34,6 +34,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0" ..< "5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -45,9 +49,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ArmoryStorage",
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ArmoryServer",
             dependencies: [
                 "ArmoryCore",
+                "ArmoryStorage",
                 .product(name: "ArmoryKit", package: "ArmoryKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,6 +75,7 @@ let package = Package(
             name: "armory",
             dependencies: [
                 "ArmoryServer",
+                "ArmoryStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -72,7 +91,10 @@ let package = Package(
         .target(name: "CAllocationCounter"),
         .executableTarget(
             name: "armory-bench",
-            dependencies: ["ArmoryServer", "CAllocationCounter"],
+            dependencies: [
+                "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -84,6 +106,22 @@ let package = Package(
         .testTarget(
             name: "ArmoryServerTests",
             dependencies: ["ArmoryServer"],
+            swiftSettings: swiftSettings
+        ),
+        // Appends weight versions from a process of its own, for the storage tests' concurrency check.
+        .executableTarget(
+            name: "armory-state-writer",
+            dependencies: ["ArmoryStorage"],
+            path: "Tests/StateWriter",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArmoryStorageTests",
+            dependencies: [
+                "ArmoryStorage", "armory-state-writer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -73,7 +73,7 @@ private func percentiles(_ call: () async -> Int) async -> (p50: Duration, p99: 
     return (samples[samples.count / 2], samples[samples.count * 99 / 100])
 }
 
-private func microseconds(_ duration: Duration) -> String {
+func microseconds(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     let value = Double(seconds) * 1e6 + Double(attoseconds) / 1e12
     return value >= 1_000 ? String(format: "%.2f ms", value / 1_000) : String(format: "%.1f µs", value)

@@ -6,8 +6,9 @@ import Foundation
 //
 //     swift build -c release --scratch-path .build-release && .build-release/release/armory-bench [GROUP...]
 //
-// Groups: core (assignment, sampling, P(best), simulation) and modules (recommend latency);
-// none named means all. Each line prints a figure, the target it is held to, and (where one
+// Groups: core (assignment, sampling, P(best), simulation), modules (recommend latency) and
+// state (demo seeding, history reads, weight-version appends on SQLite and on the PostgreSQL
+// of `scripts/services.sh`, found by ARMORY_TEST_DATABASE_URL); none named means all. Each line prints a figure, the target it is held to, and (where one
 // exists) a baseline measured in the same run. Figures go to BENCHMARKS.md.
 
 #if DEBUG
@@ -25,6 +26,9 @@ if groups.isEmpty || groups.contains("core") {
 }
 if groups.isEmpty || groups.contains("modules") {
     await benchmarkModules()
+}
+if groups.isEmpty || groups.contains("state") {
+    await benchmarkState()
 }
 print("")
 print("(sink \(sink))")

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `armory`: run experiments between algorithm modules.
 @main
-struct ArmoryCommand: ParsableCommand {
+struct ArmoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "armory",
         abstract: "Run experiments between recommendation algorithms and move traffic to the winner.",
@@ -12,7 +12,7 @@ struct ArmoryCommand: ParsableCommand {
         and try a policy offline with `armory simulate`.
         """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, AlgorithmsCommand.self, StatsCommand.self, SimulateCommand.self]
+        subcommands: [ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
     )
 }
 

@@ -185,3 +185,35 @@ struct CommandTests {
         #expect(bad.status != 0 && bad.standardError.contains("each rate must be in [0, 1]"))
     }
 }
+
+@Suite("armory demo seed, run as a process")
+struct DemoSeedCommandTests {
+    @Test("seeds a SQLite file, refuses to seed it twice, and replaces it on request")
+    func seedSQLite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("armory-seed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("state.sqlite").path
+        let arguments = ["demo", "seed", "--movies", "200", "--users", "300", "--seed", "5", "--database", file]
+        let first = try CLIProcess.run(arguments)
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.hasPrefix("seeded SQLite file \(file): 200 movies, 300 users, "))
+
+        let again = try CLIProcess.run(arguments)
+        #expect(again.status == 1)
+        #expect(again.standardError.hasPrefix("error: SQLite file \(file) already holds 200 movies and "))
+        #expect(again.standardError.hasSuffix("add --replace to clear them first\n"))
+
+        let replaced = try CLIProcess.run(arguments + ["--replace"])
+        #expect(replaced.status == 0)
+        // Same seed, same data: the same counts as the first time.
+        let counts = { (text: String) in text.split(separator: " in ").first.map(String.init) }
+        #expect(counts(replaced.standardOutput) == counts(first.standardOutput))
+    }
+
+    @Test("an unreachable database is one line naming it, without the password, and exit 1")
+    func unreachable() throws {
+        let output = try CLIProcess.run(["demo", "seed", "--database", "postgres://armory:s3cret-pw@127.0.0.1:1/armory"])
+        #expect(output.status == 1)
+        #expect(output.standardError == "error: cannot reach PostgreSQL at 127.0.0.1:1, database armory: connection refused (is the server running, and on this port?)\n")
+    }
+}

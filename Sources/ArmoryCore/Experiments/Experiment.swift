@@ -2,7 +2,7 @@ import ArmoryKit
 
 /// An experiment as declared in `experiments/<id>.yaml`: arms competing for traffic under a
 /// policy, judged by one objective.
-public struct Experiment: Sendable, Hashable {
+public struct Experiment: Sendable, Hashable, Codable {
     /// `[a-z0-9-]{1,64}`, unique across files.
     public var id: String
     /// What the experiment is about, for people.
@@ -68,7 +68,7 @@ public struct Experiment: Sendable, Hashable {
 }
 
 /// One arm: an algorithm module with its parameters and its initial share of traffic.
-public struct Arm: Sendable, Hashable {
+public struct Arm: Sendable, Hashable, Codable {
     /// `[a-z0-9_-]{1,64}`, unique within the experiment.
     public var name: String
     /// The registered name of the algorithm module.
@@ -117,7 +117,7 @@ public enum ExperimentStatus: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// The settings of a Thompson-sampling experiment (`bandit:` in YAML).
-public struct BanditSettings: Sendable, Hashable {
+public struct BanditSettings: Sendable, Hashable, Codable {
     /// How often the worker recomputes weights.
     public var updateEvery: Duration
     /// Trials every arm needs before the first update.

@@ -3,7 +3,7 @@ import Foundation
 /// One immutable set of weights for an experiment, with everything needed to explain and
 /// reproduce it: the inputs per arm, the method and seed, P(best), the weights and why they changed.
 /// Rollback appends a new version; no version is ever edited or removed.
-public struct WeightVersion: Sendable, Hashable {
+public struct WeightVersion: Sendable, Hashable, Codable {
     /// Why a version exists.
     public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
         /// The weights in the experiment's configuration, when it starts or its arms change.

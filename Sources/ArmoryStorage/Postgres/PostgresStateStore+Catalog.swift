@@ -1,0 +1,128 @@
+import ArmoryKit
+import Foundation
+import PostgresNIO
+
+extension PostgresStateStore {
+    public func saveMovies(_ movies: [Movie]) async throws {
+        guard !movies.isEmpty else { return }
+        let ids = movies.map(\.id)
+        let genrePairs = movies.flatMap { movie in movie.genres.map { (movie.id, $0) } }
+        try await mapErrors {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("""
+                    INSERT INTO movies (id, title, year, genres)
+                    SELECT * FROM unnest(\(ids)::bigint[], \(movies.map(\.title))::text[], \(movies.map(\.year))::integer[],
+                                         \(movies.map { $0.genres.joined(separator: "|") })::text[])
+                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres
+                    """, logger: logger)
+                try await connection.query("DELETE FROM movie_genres WHERE movie_id = ANY(\(ids)::bigint[])", logger: logger)
+                try await connection.query("""
+                    INSERT INTO movie_genres (movie_id, genre)
+                    SELECT * FROM unnest(\(genrePairs.map(\.0))::bigint[], \(genrePairs.map(\.1))::text[]) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func movies() async throws -> [Movie] {
+        try await mapErrors {
+            var movies: [Movie] = []
+            let rows = try await client.query("SELECT id, title, year, genres FROM movies ORDER BY id", logger: logger)
+            for try await (id, title, year, genres) in rows.decode((Int, String, Int, String).self) {
+                movies.append(Movie(id: id, title: title, genres: genres.isEmpty ? [] : genres.components(separatedBy: "|"), year: year))
+            }
+            return movies
+        }
+    }
+
+    public func appendViews(_ events: [UserEvent]) async throws {
+        try await append(events, table: "views")
+    }
+
+    public func appendLikes(_ events: [UserEvent]) async throws {
+        try await append(events, table: "likes")
+    }
+
+    /// One statement per batch: arrays bound as parameters and unnested into rows.
+    private func append(_ events: [UserEvent], table: String) async throws {
+        guard !events.isEmpty else { return }
+        var query = PostgresQuery(unsafeSQL: "INSERT INTO \(table) (user_id, movie_id, at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])")
+        query.binds.append(events.map(\.userID))
+        query.binds.append(events.map(\.movieID))
+        query.binds.append(events.map(\.time))
+        try await mapErrors { try await client.query(query, logger: logger) }
+    }
+
+    public func history(of userID: String, since: Date?) async throws -> UserHistory {
+        let start = since ?? Date(timeIntervalSince1970: -62_135_596_800)  // year 1
+        return try await mapErrors {
+            let rows = try await client.query("""
+                SELECT 0, movie_id, at FROM views WHERE user_id = \(userID) AND at >= \(start)
+                UNION ALL
+                SELECT 1, movie_id, at FROM likes WHERE user_id = \(userID) AND at >= \(start)
+                ORDER BY 1, 3 DESC, 2
+                """, logger: logger)
+            var history = UserHistory()
+            for try await (kind, movieID, time) in rows.decode((Int, Int, Date).self) {
+                let event = HistoryEvent(movieID: movieID, time: time)
+                if kind == 0 { history.views.append(event) } else { history.likes.append(event) }
+            }
+            return history
+        }
+    }
+
+    public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
+        let start = since ?? Date(timeIntervalSince1970: -62_135_596_800)
+        return try await mapErrors {
+            let rows = if let genre {
+                try await client.query("""
+                    SELECT v.movie_id, count(*) AS n FROM views v JOIN movie_genres g ON g.movie_id = v.movie_id AND g.genre = \(genre)
+                    WHERE v.at >= \(start) GROUP BY v.movie_id ORDER BY n DESC, v.movie_id LIMIT \(limit)
+                    """, logger: logger)
+            } else {
+                try await client.query("""
+                    SELECT movie_id, count(*) AS n FROM views WHERE at >= \(start) GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT \(limit)
+                    """, logger: logger)
+            }
+            return try await Self.movieCounts(rows)
+        }
+    }
+
+    public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
+        try await mapErrors {
+            let rows = try await client.query("""
+                WITH watchers AS (SELECT user_id FROM views WHERE movie_id = \(movieID) UNION SELECT user_id FROM likes WHERE movie_id = \(movieID)),
+                     seen AS (SELECT v.user_id, v.movie_id FROM views v JOIN watchers w ON w.user_id = v.user_id
+                              UNION SELECT l.user_id, l.movie_id FROM likes l JOIN watchers w ON w.user_id = l.user_id)
+                SELECT movie_id, count(*) AS n FROM seen WHERE movie_id <> \(movieID)
+                GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT \(limit)
+                """, logger: logger)
+            return try await Self.movieCounts(rows)
+        }
+    }
+
+    private static func movieCounts(_ rows: PostgresRowSequence) async throws -> [MovieCount] {
+        var counts: [MovieCount] = []
+        for try await (movieID, count) in rows.decode((Int, Int).self) {
+            counts.append(MovieCount(movieID: movieID, count: count))
+        }
+        return counts
+    }
+
+    public func counts() async throws -> StateCounts {
+        try await mapErrors {
+            let rows = try await client.query("""
+                SELECT (SELECT count(*) FROM movies), (SELECT count(DISTINCT user_id) FROM views),
+                       (SELECT count(*) FROM views), (SELECT count(*) FROM likes)
+                """, logger: logger)
+            for try await (movies, users, views, likes) in rows.decode((Int, Int, Int, Int).self) {
+                return StateCounts(movies: movies, users: users, views: views, likes: likes)
+            }
+            return StateCounts(movies: 0, users: 0, views: 0, likes: 0)
+        }
+    }
+
+    public func clearCatalogAndActivity() async throws {
+        try await mapErrors { try await client.query("TRUNCATE views, likes, movie_genres, movies", logger: logger) }
+    }
+}

@@ -1,0 +1,104 @@
+import ArmoryKit
+import Foundation
+import GRDB
+
+extension SQLiteStateStore {
+    public func saveMovies(_ movies: [Movie]) async throws {
+        try await write { db in
+            let movie = try db.makeStatement(sql: "INSERT OR REPLACE INTO movies (id, title, year, genres) VALUES (?, ?, ?, ?)")
+            let clear = try db.makeStatement(sql: "DELETE FROM movie_genres WHERE movie_id = ?")
+            let genre = try db.makeStatement(sql: "INSERT OR IGNORE INTO movie_genres (genre, movie_id) VALUES (?, ?)")
+            for item in movies {
+                try movie.execute(arguments: [item.id, item.title, item.year, item.genres.joined(separator: "|")])
+                try clear.execute(arguments: [item.id])
+                for name in item.genres { try genre.execute(arguments: [name, item.id]) }
+            }
+        }
+    }
+
+    public func movies() async throws -> [Movie] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, title, year, genres FROM movies ORDER BY id").map { row in
+                let genres: String = row["genres"]
+                return Movie(id: row["id"], title: row["title"], genres: genres.isEmpty ? [] : genres.components(separatedBy: "|"), year: row["year"])
+            }
+        }
+    }
+
+    public func appendViews(_ events: [UserEvent]) async throws {
+        try await append(events, to: "views")
+    }
+
+    public func appendLikes(_ events: [UserEvent]) async throws {
+        try await append(events, to: "likes")
+    }
+
+    private func append(_ events: [UserEvent], to table: String) async throws {
+        guard !events.isEmpty else { return }
+        try await write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO \(table) (user_id, movie_id, at) VALUES (?, ?, ?)")
+            for event in events {
+                try insert.execute(arguments: [event.userID, event.movieID, event.time.timeIntervalSince1970])
+            }
+        }
+    }
+
+    public func history(of userID: String, since: Date?) async throws -> UserHistory {
+        let start = since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+        return try await read { db in
+            func events(_ table: String) throws -> [HistoryEvent] {
+                try Row.fetchAll(db, sql: "SELECT movie_id, at FROM \(table) WHERE user_id = ? AND at >= ? ORDER BY at DESC, movie_id",
+                                 arguments: [userID, start])
+                    .map { HistoryEvent(movieID: $0["movie_id"], time: Date(timeIntervalSince1970: $0["at"])) }
+            }
+            return UserHistory(views: try events("views"), likes: try events("likes"))
+        }
+    }
+
+    public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
+        let start = since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+        return try await read { db in
+            let rows: [Row]
+            if let genre {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT v.movie_id, count(*) AS n FROM views v JOIN movie_genres g ON g.movie_id = v.movie_id AND g.genre = ?
+                    WHERE v.at >= ? GROUP BY v.movie_id ORDER BY n DESC, v.movie_id LIMIT ?
+                    """, arguments: [genre, start, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT movie_id, count(*) AS n FROM views WHERE at >= ? GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT ?
+                    """, arguments: [start, limit])
+            }
+            return rows.map { MovieCount(movieID: $0["movie_id"], count: $0["n"]) }
+        }
+    }
+
+    public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                WITH seen AS (SELECT user_id, movie_id FROM views UNION SELECT user_id, movie_id FROM likes),
+                     watchers AS (SELECT DISTINCT user_id FROM seen WHERE movie_id = ?)
+                SELECT s.movie_id, count(DISTINCT s.user_id) AS n FROM seen s JOIN watchers w ON w.user_id = s.user_id
+                WHERE s.movie_id <> ? GROUP BY s.movie_id ORDER BY n DESC, s.movie_id LIMIT ?
+                """, arguments: [movieID, movieID, limit])
+                .map { MovieCount(movieID: $0["movie_id"], count: $0["n"]) }
+        }
+    }
+
+    public func counts() async throws -> StateCounts {
+        try await read { db in
+            StateCounts(
+                movies: try Int.fetchOne(db, sql: "SELECT count(*) FROM movies") ?? 0,
+                users: try Int.fetchOne(db, sql: "SELECT count(DISTINCT user_id) FROM views") ?? 0,
+                views: try Int.fetchOne(db, sql: "SELECT count(*) FROM views") ?? 0,
+                likes: try Int.fetchOne(db, sql: "SELECT count(*) FROM likes") ?? 0
+            )
+        }
+    }
+
+    public func clearCatalogAndActivity() async throws {
+        try await write { db in
+            for table in ["views", "likes", "movie_genres", "movies"] { try db.execute(sql: "DELETE FROM \(table)") }
+        }
+    }
+}

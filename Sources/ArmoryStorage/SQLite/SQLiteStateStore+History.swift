@@ -1,0 +1,106 @@
+import ArmoryCore
+import Foundation
+import GRDB
+
+extension SQLiteStateStore {
+    /// The experiment's last version in `table` plus one; call inside a write transaction.
+    private static func nextVersion(_ db: Database, table: String, experiment: String) throws -> Int {
+        (try Int.fetchOne(db, sql: "SELECT coalesce(max(version), 0) + 1 FROM \(table) WHERE experiment = ?", arguments: [experiment])) ?? 1
+    }
+
+    public func appendConfigVersion(_ config: NewConfigVersion) async throws -> ConfigVersion {
+        let parsed = try HistoryCoding.encode(config.experiment)
+        return try await write { db in
+            let version = try Self.nextVersion(db, table: "config_versions", experiment: config.experiment.id)
+            try db.execute(sql: """
+                INSERT INTO config_versions (experiment, version, sha256, yaml, parsed, source_file, actor, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [config.experiment.id, version, config.sha256, config.yaml, parsed, config.sourceFile, config.actor,
+                                 config.createdAt.timeIntervalSince1970])
+            return ConfigVersion(experimentID: config.experiment.id, version: version, sha256: config.sha256, yaml: config.yaml,
+                                 experiment: config.experiment, sourceFile: config.sourceFile, actor: config.actor, createdAt: config.createdAt)
+        }
+    }
+
+    public func configVersions(of experimentID: String) async throws -> [ConfigVersion] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM config_versions WHERE experiment = ? ORDER BY version", arguments: [experimentID])
+                .map { row in
+                    ConfigVersion(experimentID: row["experiment"], version: row["version"], sha256: row["sha256"], yaml: row["yaml"],
+                                  experiment: try HistoryCoding.decode(Experiment.self, from: row["parsed"]), sourceFile: row["source_file"],
+                                  actor: row["actor"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                }
+        }
+    }
+
+    public func appendWeightVersion(_ weights: WeightVersion) async throws -> WeightVersion {
+        try await write { db in
+            var stored = weights
+            stored.version = try Self.nextVersion(db, table: "weight_versions", experiment: weights.experimentID)
+            try db.execute(sql: """
+                INSERT INTO weight_versions (experiment, version, config_version, reason, actor, created_at, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [stored.experimentID, stored.version, stored.configVersion, stored.reason.rawValue, stored.actor,
+                                 stored.createdAt.timeIntervalSince1970, try HistoryCoding.encode(stored)])
+            return stored
+        }
+    }
+
+    public func weightVersions(of experimentID: String) async throws -> [WeightVersion] {
+        let bodies = try await read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM weight_versions WHERE experiment = ? ORDER BY version", arguments: [experimentID])
+        }
+        return try bodies.map { try HistoryCoding.decode(WeightVersion.self, from: $0) }
+    }
+
+    public func appendStatusChange(_ change: NewStatusChange) async throws -> StatusChange {
+        try await write { db in
+            let version = try Self.nextVersion(db, table: "status_changes", experiment: change.experimentID)
+            try db.execute(sql: """
+                INSERT INTO status_changes (experiment, version, status, pinned_arm, actor, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [change.experimentID, version, change.status.rawValue, change.pinnedArm, change.actor, change.reason,
+                                 change.createdAt.timeIntervalSince1970])
+            return StatusChange(experimentID: change.experimentID, version: version, status: change.status, pinnedArm: change.pinnedArm,
+                                actor: change.actor, reason: change.reason, createdAt: change.createdAt)
+        }
+    }
+
+    public func statusChanges(of experimentID: String) async throws -> [StatusChange] {
+        let location = location
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM status_changes WHERE experiment = ? ORDER BY version", arguments: [experimentID])
+                .map { row in
+                    let status: String = row["status"]
+                    guard let parsed = ExperimentStatus(rawValue: status) else {
+                        throw StorageError(.failed, "\(location): status change with unknown status '\(status)'")
+                    }
+                    return StatusChange(experimentID: row["experiment"], version: row["version"], status: parsed, pinnedArm: row["pinned_arm"],
+                                        actor: row["actor"], reason: row["reason"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                }
+        }
+    }
+
+    public func appendAuditEntry(_ entry: NewAuditEntry) async throws -> AuditEntry {
+        try await write { db in
+            try db.execute(sql: "INSERT INTO audit_log (experiment, actor, action, reason, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [entry.experimentID, entry.actor, entry.action, entry.reason, entry.detail,
+                                       entry.createdAt.timeIntervalSince1970])
+            return AuditEntry(id: Int(db.lastInsertedRowID), experimentID: entry.experimentID, actor: entry.actor, action: entry.action,
+                              reason: entry.reason, detail: entry.detail, createdAt: entry.createdAt)
+        }
+    }
+
+    public func auditEntries(experimentID: String?, limit: Int) async throws -> [AuditEntry] {
+        try await read { db in
+            let rows = if let experimentID {
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE experiment = ? ORDER BY id DESC LIMIT ?", arguments: [experimentID, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map { row in
+                AuditEntry(id: row["id"], experimentID: row["experiment"], actor: row["actor"], action: row["action"], reason: row["reason"],
+                           detail: row["detail"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/// Armory's schema, as numbered migrations written for each store's SQL dialect. A migration
+/// is never edited once released: a change is a new migration with the next number.
+enum Migrations {
+    struct Migration {
+        /// 1, 2, 3, … in order.
+        let version: Int
+        /// What it does, recorded with it.
+        let name: String
+        /// Its statements for PostgreSQL.
+        let postgres: [String]
+        /// Its statements for SQLite.
+        let sqlite: [String]
+    }
+
+    /// The tables whose rows are never updated or deleted.
+    static let appendOnlyTables = ["config_versions", "weight_versions", "status_changes", "audit_log"]
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "catalog, views and likes, experiment history",
+            postgres: [
+                "CREATE TABLE movies (id bigint PRIMARY KEY, title text NOT NULL, year integer NOT NULL, genres text NOT NULL)",
+                "CREATE TABLE movie_genres (genre text NOT NULL, movie_id bigint NOT NULL, PRIMARY KEY (genre, movie_id))",
+                "CREATE TABLE views (user_id text NOT NULL, movie_id bigint NOT NULL, at timestamptz NOT NULL)",
+                "CREATE INDEX views_by_user ON views (user_id, at DESC)",
+                "CREATE INDEX views_by_time ON views (at, movie_id)",
+                "CREATE INDEX views_by_movie ON views (movie_id, user_id)",
+                "CREATE TABLE likes (user_id text NOT NULL, movie_id bigint NOT NULL, at timestamptz NOT NULL)",
+                "CREATE INDEX likes_by_user ON likes (user_id, at DESC)",
+                "CREATE INDEX likes_by_movie ON likes (movie_id, user_id)",
+                """
+                CREATE TABLE config_versions (experiment text NOT NULL, version integer NOT NULL, sha256 text NOT NULL,
+                  yaml text NOT NULL, parsed jsonb NOT NULL, source_file text NOT NULL, actor text NOT NULL,
+                  created_at timestamptz NOT NULL, PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE weight_versions (experiment text NOT NULL, version integer NOT NULL, config_version integer NOT NULL,
+                  reason text NOT NULL, actor text NOT NULL, created_at timestamptz NOT NULL, body jsonb NOT NULL,
+                  PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE status_changes (experiment text NOT NULL, version integer NOT NULL, status text NOT NULL,
+                  pinned_arm text, actor text NOT NULL, reason text NOT NULL, created_at timestamptz NOT NULL,
+                  PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE audit_log (id bigserial PRIMARY KEY, experiment text, actor text NOT NULL, action text NOT NULL,
+                  reason text NOT NULL, detail text NOT NULL, created_at timestamptz NOT NULL)
+                """,
+                "CREATE INDEX audit_by_experiment ON audit_log (experiment, id)",
+                """
+                CREATE FUNCTION armory_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '% is append-only: its rows are never updated or deleted', TG_TABLE_NAME; END $$
+                """,
+            ] + appendOnlyTables.map {
+                "CREATE TRIGGER \($0)_append_only BEFORE UPDATE OR DELETE ON \($0) FOR EACH ROW EXECUTE FUNCTION armory_refuse_change()"
+            },
+            sqlite: [
+                "CREATE TABLE movies (id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER NOT NULL, genres TEXT NOT NULL)",
+                "CREATE TABLE movie_genres (genre TEXT NOT NULL, movie_id INTEGER NOT NULL, PRIMARY KEY (genre, movie_id)) WITHOUT ROWID",
+                "CREATE TABLE views (user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, at REAL NOT NULL)",
+                "CREATE INDEX views_by_user ON views (user_id, at DESC)",
+                "CREATE INDEX views_by_time ON views (at, movie_id)",
+                "CREATE INDEX views_by_movie ON views (movie_id, user_id)",
+                "CREATE TABLE likes (user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, at REAL NOT NULL)",
+                "CREATE INDEX likes_by_user ON likes (user_id, at DESC)",
+                "CREATE INDEX likes_by_movie ON likes (movie_id, user_id)",
+                """
+                CREATE TABLE config_versions (experiment TEXT NOT NULL, version INTEGER NOT NULL, sha256 TEXT NOT NULL,
+                  yaml TEXT NOT NULL, parsed TEXT NOT NULL, source_file TEXT NOT NULL, actor TEXT NOT NULL,
+                  created_at REAL NOT NULL, PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE weight_versions (experiment TEXT NOT NULL, version INTEGER NOT NULL, config_version INTEGER NOT NULL,
+                  reason TEXT NOT NULL, actor TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL,
+                  PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE status_changes (experiment TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+                  pinned_arm TEXT, actor TEXT NOT NULL, reason TEXT NOT NULL, created_at REAL NOT NULL,
+                  PRIMARY KEY (experiment, version))
+                """,
+                """
+                CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, experiment TEXT, actor TEXT NOT NULL,
+                  action TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, created_at REAL NOT NULL)
+                """,
+                "CREATE INDEX audit_by_experiment ON audit_log (experiment, id)",
+            ] + appendOnlyTables.flatMap { table in
+                ["UPDATE", "DELETE"].map { operation in
+                    """
+                    CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only: its rows are never updated or deleted'); END
+                    """
+                }
+            }
+        ),
+    ]
+
+    /// The schema version this build brings a database to.
+    static var latestVersion: Int { all.last?.version ?? 0 }
+}

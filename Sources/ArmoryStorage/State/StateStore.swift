@@ -1,0 +1,99 @@
+import ArmoryCore
+import ArmoryKit
+import Foundation
+
+/// Armory's state: the movie catalog, users' views and likes, and each experiment's
+/// append-only history (config versions, weight versions, status changes, audit entries).
+///
+/// Two implementations pass one test suite: ``PostgresStateStore`` for production and
+/// ``SQLiteStateStore``, the embedded default. History is never updated or deleted (the
+/// schema refuses it), and version numbers per experiment are gap-free and unique even when
+/// several processes append at once.
+public protocol StateStore: Sendable {
+    /// Where the store is, for messages: host, port and database, or the file; never a password.
+    var location: String { get }
+
+    /// Applies every migration this build knows and has not yet applied, in one transaction,
+    /// and returns the schema version. Throws ``StorageError`` with code `schemaTooNew` when the
+    /// database was migrated by a newer Armory.
+    @discardableResult
+    func migrate() async throws -> Int
+
+    // MARK: Catalog and history
+
+    /// Adds movies, replacing any with the same id.
+    func saveMovies(_ movies: [Movie]) async throws
+    /// Every movie, by id.
+    func movies() async throws -> [Movie]
+    /// Appends views (a user watched a movie).
+    func appendViews(_ events: [UserEvent]) async throws
+    /// Appends likes.
+    func appendLikes(_ events: [UserEvent]) async throws
+    /// A user's views and likes at or after `since` (all when `nil`), newest first.
+    func history(of userID: String, since: Date?) async throws -> UserHistory
+    /// The most viewed movies since `since`, optionally in `genre`; ties by smaller id.
+    func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount]
+    /// The movies most often viewed or liked by users who viewed or liked `movieID`.
+    func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount]
+    /// How many movies, distinct users, views and likes the store holds.
+    func counts() async throws -> StateCounts
+    /// Removes every movie, view and like (to load another catalog). Experiment history stays.
+    func clearCatalogAndActivity() async throws
+
+    // MARK: Experiment history (append-only)
+
+    /// Appends a config version; its number is the experiment's last plus one.
+    func appendConfigVersion(_ config: NewConfigVersion) async throws -> ConfigVersion
+    /// An experiment's config versions, oldest first.
+    func configVersions(of experimentID: String) async throws -> [ConfigVersion]
+    /// Appends `weights` as the experiment's next weight version; the stored version number
+    /// (the last plus one) replaces `weights.version` in the value returned.
+    func appendWeightVersion(_ weights: WeightVersion) async throws -> WeightVersion
+    /// An experiment's weight versions, oldest first.
+    func weightVersions(of experimentID: String) async throws -> [WeightVersion]
+    /// Appends a status change; its number is the experiment's last plus one.
+    func appendStatusChange(_ change: NewStatusChange) async throws -> StatusChange
+    /// An experiment's status changes, oldest first.
+    func statusChanges(of experimentID: String) async throws -> [StatusChange]
+    /// Appends an audit entry.
+    func appendAuditEntry(_ entry: NewAuditEntry) async throws -> AuditEntry
+    /// The newest `limit` audit entries, for one experiment or all, newest first.
+    func auditEntries(experimentID: String?, limit: Int) async throws -> [AuditEntry]
+}
+
+/// One view or like by one user.
+public struct UserEvent: Sendable, Hashable {
+    /// The user.
+    public var userID: String
+    /// The movie.
+    public var movieID: Int
+    /// When.
+    public var time: Date
+
+    /// Creates an event.
+    public init(userID: String, movieID: Int, time: Date) {
+        self.userID = userID
+        self.movieID = movieID
+        self.time = time
+    }
+}
+
+/// The size of a store's catalog and history.
+public struct StateCounts: Sendable, Hashable, Codable {
+    /// Movies in the catalog.
+    public var movies: Int
+    /// Distinct users with at least one view.
+    public var users: Int
+    /// Views.
+    public var views: Int
+    /// Likes.
+    public var likes: Int
+
+    /// Creates counts.
+    public init(movies: Int, users: Int, views: Int, likes: Int) {
+        self.movies = movies
+        self.users = users
+        self.views = views
+        self.likes = likes
+    }
+}
