@@ -107,9 +107,11 @@ struct ArmRecommenderTests {
         let outcome = try await recommender.recommend(arm: arm, MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
         let elapsed = clock.now - start
         #expect(outcome.servedBy == "control" && outcome.failure == .timeout)
-        // The module would take 10 s (stuck) or 30 s (slow); the answer comes at the 50 ms budget,
-        // plus scheduling slack on a loaded two-core machine.
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        // The module would take 10 s (stuck) or 30 s (slow); the answer comes at the 50 ms budget
+        // (typically under 100 ms here). The bound is loose because a busy two-core machine (a
+        // build running beside the tests) has been seen to delay it past a second; it only has
+        // to show that the answer did not wait for the module.
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
         #expect(failures.count(experiment: "isolation", arm: arm, kind: .timeout) == 1)
     }
 
@@ -161,6 +163,6 @@ struct ArmRecommenderTests {
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
         #expect(served.count == 200 && served.allSatisfy { $0 == "control" })
-        #expect(clock.now - start < .seconds(2), "the modules would take 30 s")
+        #expect(clock.now - start < .seconds(5), "the modules would take 30 s")
     }
 }
