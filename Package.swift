@@ -38,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0" ..< "5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         .target(
@@ -58,6 +61,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,6 +100,7 @@ let package = Package(
             dependencies: [
                 "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,10 +122,17 @@ let package = Package(
             path: "Tests/StateWriter",
             swiftSettings: swiftSettings
         ),
+        // Streams events through an EventWriter, for the test that kills it mid-stream.
+        .executableTarget(
+            name: "armory-event-writer",
+            dependencies: ["ArmoryStorage", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/EventWriterProcess",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArmoryStorageTests",
             dependencies: [
-                "ArmoryStorage", "armory-state-writer",
+                "ArmoryStorage", "armory-state-writer", "armory-event-writer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -7,6 +7,7 @@
 #                                 each answers, write their URLs to <folder>/env and print them
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
+#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis)
 #
 # Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
 # $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379).
@@ -163,24 +164,33 @@ stop_pid() {
   local name=$1 pid=$2 signal=$3 i
   alive "$pid" || return 0
   kill "-$signal" "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do alive "$pid" || { say "$name stopped (PID $pid)"; return 0; }; sleep 0.1; done
+  # ClickHouse 18.16 can wait a long time for idle HTTP keep-alive connections; 5 s is enough
+  # for a clean stop, after which it is killed.
+  for ((i = 0; i < 50; i++)); do alive "$pid" || { say "$name stopped (PID $pid)"; return 0; }; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
-  say "$name killed after 15 s (PID $pid)"
+  for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
+  say "$name killed after 5 s (PID $pid)"
 }
+
+# A second argument picks one server: postgres, clickhouse or redis (the fault tests stop and
+# restart one while the others keep running).
+only=${2:-all}
+wants() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+case "$only" in all | postgres | clickhouse | redis) ;; *) fail "unknown server '$only': use postgres, clickhouse or redis" ;; esac
 
 case "${1:-start}" in
   start)
     mkdir -p "$DIR"
     install_missing
-    start_postgres
-    start_clickhouse
-    start_redis
+    if wants postgres; then start_postgres; fi
+    if wants clickhouse; then start_clickhouse; fi
+    if wants redis; then start_redis; fi
     write_env
     ;;
   stop)
-    stop_pid PostgreSQL "$(pid_in "$DIR/postgres/postmaster.pid")" INT
-    stop_pid ClickHouse "$(pid_in "$DIR/clickhouse/clickhouse.pid")" TERM
-    stop_pid Redis "$(pid_in "$DIR/redis/redis.pid")" TERM
+    if wants postgres; then stop_pid PostgreSQL "$(pid_in "$DIR/postgres/postmaster.pid")" INT; fi
+    if wants clickhouse; then stop_pid ClickHouse "$(pid_in "$DIR/clickhouse/clickhouse.pid")" TERM; fi
+    if wants redis; then stop_pid Redis "$(pid_in "$DIR/redis/redis.pid")" TERM; fi
     ;;
   status)
     for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid"; do

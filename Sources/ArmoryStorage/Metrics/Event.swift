@@ -1,0 +1,72 @@
+import Foundation
+
+/// What happened.
+public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A decision: a list served to a user. One per decision; its event id is the decision id.
+    case impression
+    /// The user clicked a served movie.
+    case click
+    /// The user converted (started watching, subscribed) after a served list.
+    case conversion
+    /// A measured value after a decision, e.g. seconds watched.
+    case engagement
+    /// The user watched a movie (also appended to their history).
+    case view
+    /// The user liked a movie (also appended to their history).
+    case like
+
+    /// Whether the event is an outcome of a decision and must name one.
+    public var needsDecision: Bool { self != .view && self != .like }
+}
+
+/// One event as stored: who, what, when, and the decision it belongs to, with the experiment
+/// and arm taken from that decision (never from the client).
+public struct Event: Sendable, Hashable, Codable {
+    /// Unique per event; a retried or replayed event keeps its id, so it counts once.
+    public var eventID: String
+    /// What happened.
+    public var type: EventType
+    /// When.
+    public var time: Date
+    /// The decision it belongs to ("" for views and likes outside any experiment).
+    public var decisionID: String
+    /// The decision's experiment ("" when none).
+    public var experiment: String
+    /// The decision's arm ("" when none).
+    public var arm: String
+    /// The experiment's config version when the decision was made.
+    public var configVersion: Int
+    /// The weight version the decision was made with.
+    public var weightVersion: Int
+    /// The user (the experiment's unit).
+    public var userID: String
+    /// The movie clicked, viewed or liked (0 when none).
+    public var movieID: Int
+    /// The engagement value (0 for other types).
+    public var value: Double
+    /// The clicked movie's position in the served list (-1 when none).
+    public var position: Int
+    /// For impressions, the served movies in order.
+    public var items: [Int]
+
+    /// Creates an event.
+    public init(
+        eventID: String, type: EventType, time: Date, decisionID: String = "", experiment: String = "", arm: String = "",
+        configVersion: Int = 0, weightVersion: Int = 0, userID: String, movieID: Int = 0, value: Double = 0, position: Int = -1,
+        items: [Int] = []
+    ) {
+        self.eventID = eventID
+        self.type = type
+        self.time = time
+        self.decisionID = decisionID
+        self.experiment = experiment
+        self.arm = arm
+        self.configVersion = configVersion
+        self.weightVersion = weightVersion
+        self.userID = userID
+        self.movieID = movieID
+        self.value = value
+        self.position = position
+        self.items = items
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// An event as a client sends it (`POST /v1/events`), before validation.
+public struct EventInput: Sendable, Hashable, Codable {
+    /// The client's id for the event, so a retry counts once; made by the server when absent.
+    public var eventID: String?
+    /// `click`, `conversion`, `engagement`, `view` or `like`.
+    public var type: String
+    /// The decision the event follows (required for click, conversion and engagement).
+    public var decisionID: String?
+    /// The user; for outcomes it must be the decision's user.
+    public var userID: String?
+    /// The movie (required for click, view and like).
+    public var movieID: Int?
+    /// The engagement value (required for engagement; finite and ≥ 0).
+    public var value: Double?
+    /// The clicked movie's position in the list.
+    public var position: Int?
+    /// When it happened; the server's time when absent.
+    public var time: Date?
+
+    /// Creates an input.
+    public init(eventID: String? = nil, type: String, decisionID: String? = nil, userID: String? = nil, movieID: Int? = nil,
+                value: Double? = nil, position: Int? = nil, time: Date? = nil) {
+        self.eventID = eventID
+        self.type = type
+        self.decisionID = decisionID
+        self.userID = userID
+        self.movieID = movieID
+        self.value = value
+        self.position = position
+        self.time = time
+    }
+}
+
+/// Why an event was refused: a code for programs and a message that names the problem.
+public struct EventError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of problem.
+    public enum Code: String, Sendable, Hashable, Codable {
+        case invalidType = "invalid_type"
+        case invalidEventID = "invalid_event_id"
+        case missingField = "missing_field"
+        case unknownDecision = "unknown_decision"
+        case unknownExperiment = "unknown_experiment"
+        case unknownArm = "unknown_arm"
+        case invalidValue = "invalid_value"
+        case futureTime = "future_time"
+    }
+
+    /// What kind of problem.
+    public var code: Code
+    /// Names the problem.
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// Checks client events and turns them into stored ``Event``s, taking experiment and arm from
+/// the signed decision.
+public struct EventValidator: Sendable {
+    /// Events may be stamped at most this far in the future (clock skew).
+    public static let maximumClockSkew: TimeInterval = 300
+
+    let signer: DecisionSigner
+    /// The running experiments' arms, by experiment id.
+    let arms: [String: Set<String>]
+
+    /// A validator that trusts decisions signed by `signer` for the experiments in `arms`.
+    public init(signer: DecisionSigner, arms: [String: Set<String>]) {
+        self.signer = signer
+        self.arms = arms
+    }
+
+    /// The stored form of `input`, received at `now`, or the first problem with it.
+    public func validate(_ input: EventInput, now: Date, makeID: () -> String = { UUID().uuidString.lowercased() }) throws(EventError) -> Event {
+        guard let type = EventType(rawValue: input.type), type != .impression else {
+            throw EventError(code: .invalidType, message: "type '\(input.type)' is not one of click, conversion, engagement, view, like"
+                + (input.type == "impression" ? " (impressions are recorded by the server)" : ""))
+        }
+        let eventID = input.eventID ?? makeID()
+        guard (1...64).contains(eventID.utf8.count),
+              eventID.utf8.allSatisfy({ $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+            throw EventError(code: .invalidEventID, message: "event_id must be 1 to 64 letters, digits, '-' or '_'")
+        }
+        let time = input.time ?? now
+        guard time.timeIntervalSince(now) <= Self.maximumClockSkew else {
+            throw EventError(code: .futureTime, message: "time \(ISO8601DateFormatter().string(from: time)) is more than 5 minutes in the future")
+        }
+        var event = Event(eventID: eventID, type: type, time: time, userID: input.userID ?? "", position: input.position ?? -1)
+        if let decisionID = input.decisionID {
+            guard let decision = signer.decision(from: decisionID) else {
+                throw EventError(code: .unknownDecision, message: "decision_id is not one this server made")
+            }
+            guard let experimentArms = arms[decision.experiment] else {
+                throw EventError(code: .unknownExperiment, message: "decision_id belongs to experiment '\(decision.experiment)', which is not running")
+            }
+            guard experimentArms.contains(decision.arm) else {
+                throw EventError(code: .unknownArm, message: "decision_id names arm '\(decision.arm)', which experiment '\(decision.experiment)' no longer has")
+            }
+            if let user = input.userID, user != decision.userID {
+                throw EventError(code: .unknownDecision, message: "decision_id was made for another user")
+            }
+            event.decisionID = decisionID
+            event.experiment = decision.experiment
+            event.arm = decision.arm
+            event.configVersion = decision.configVersion
+            event.weightVersion = decision.weightVersion
+            event.userID = decision.userID
+        } else if type.needsDecision {
+            throw EventError(code: .missingField, message: "a \(type.rawValue) event needs the decision_id it follows")
+        }
+        guard !event.userID.isEmpty else {
+            throw EventError(code: .missingField, message: "a \(type.rawValue) event needs user_id")
+        }
+        if [.click, .view, .like].contains(type) {
+            guard let movie = input.movieID, movie > 0 else {
+                throw EventError(code: .missingField, message: "a \(type.rawValue) event needs a positive movie_id")
+            }
+            event.movieID = movie
+        }
+        if type == .engagement {
+            guard let value = input.value else {
+                throw EventError(code: .missingField, message: "an engagement event needs a value")
+            }
+            guard value.isFinite, value >= 0 else {
+                throw EventError(code: .invalidValue, message: "value must be a finite number ≥ 0, not \(value)")
+            }
+            event.value = value
+        } else if let value = input.value, !value.isFinite {
+            throw EventError(code: .invalidValue, message: "value must be a finite number, not \(value)")
+        }
+        return event
+    }
+}

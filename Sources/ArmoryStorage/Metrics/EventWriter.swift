@@ -1,0 +1,257 @@
+import ArmoryKit
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Writes events to the metrics store in batches, and never loses one it acknowledged.
+///
+/// ``write(_:)`` returns once its events are durable: inserted into the store, or, when the
+/// store fails, appended to a spool file on disk (fsync). Spooled batches are replayed in order
+/// when the store answers again, before newer events. A replayed or retried event counts once
+/// (the store dedupes by event id). The queue is bounded: when it is full, ``write(_:)`` throws
+/// ``Busy`` at once instead of growing memory. On graceful shutdown it flushes what it holds.
+public final class EventWriter: Service, Sendable {
+    /// Batching, bounds and where the spool lives.
+    public struct Configuration: Sendable {
+        /// How often the queue is flushed.
+        public var flushInterval: Duration = .milliseconds(50)
+        /// The most events per insert.
+        public var batchSize = 10_000
+        /// The most events waiting in memory; more is ``Busy``.
+        public var capacity = 500_000
+        /// How long to wait after a failed insert before trying the store again.
+        public var retryInterval: Duration = .seconds(1)
+        /// The spool's folder.
+        public var spoolDirectory: String
+
+        /// Defaults, with the spool in `spoolDirectory`.
+        public init(spoolDirectory: String) {
+            self.spoolDirectory = spoolDirectory
+        }
+    }
+
+    /// The queue is full: try again shortly.
+    public struct Busy: Error, Sendable, CustomStringConvertible {
+        public var description: String { "the event queue is full; retry shortly" }
+    }
+
+    /// The events could not be made durable (the store and the spool both failed).
+    public struct NotDurable: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Gauges and counters for `/metrics`.
+    public struct Statistics: Sendable, Hashable {
+        /// Events waiting in memory.
+        public var queued = 0
+        /// Bytes in the spool not yet replayed.
+        public var spoolBytes = 0
+        /// Events inserted into the store (including replays).
+        public var inserted = 0
+        /// Events written to the spool.
+        public var spooled = 0
+        /// Failed inserts.
+        public var failures = 0
+        /// Failed history appends (views and likes into the state store).
+        public var historyFailures = 0
+    }
+
+    private struct Waiter {
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Event] = []
+        var waiters: [Waiter] = []
+        var isStopping = false
+        var retryAfter: ContinuousClock.Instant?
+        var statistics = Statistics()
+    }
+
+    private let store: any MetricsStore
+    private let history: (any StateStore)?
+    private let onHistoryAppended: @Sendable ([String]) -> Void
+    private let configuration: Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let spool: Mutex<EventSpool>
+
+    /// A writer into `store`. Views and likes are also appended to `history` (the state store),
+    /// after which `onHistoryAppended` is told which users changed.
+    public init(
+        store: any MetricsStore, history: (any StateStore)? = nil, configuration: Configuration,
+        logger: Logger = Logger(label: "armory.events"), onHistoryAppended: @escaping @Sendable ([String]) -> Void = { _ in }
+    ) throws {
+        self.store = store
+        self.history = history
+        self.configuration = configuration
+        self.logger = logger
+        self.onHistoryAppended = onHistoryAppended
+        spool = Mutex(try EventSpool(directory: configuration.spoolDirectory))
+    }
+
+    /// Queues `events` and returns once they are durable. Throws ``Busy`` when the queue is
+    /// full, and ``NotDurable`` when neither the store nor the spool could take them.
+    public func write(_ events: [Event]) async throws {
+        guard !events.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let accepted = state.withLock { state -> Bool in
+                guard !state.isStopping, state.pending.count + events.count <= configuration.capacity else { return false }
+                state.pending += events
+                state.waiters.append(Waiter(continuation: continuation))
+                return true
+            }
+            if !accepted { continuation.resume(throwing: Busy()) }
+        }
+    }
+
+    /// Current gauges and counters.
+    public var statistics: Statistics {
+        var statistics = state.withLock { state in
+            var statistics = state.statistics
+            statistics.queued = state.pending.count
+            return statistics
+        }
+        statistics.spoolBytes = spool.withLock { $0.pendingBytes }
+        return statistics
+    }
+
+    /// Flushes every `flushInterval` until shut down (gracefully, or by ``stop()``), then
+    /// drains: what is queued goes to the store or the spool before it returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            // Two loops: one makes queued events durable (to the store, or straight to the spool
+            // while older batches wait there), the other replays the spool when the store is due
+            // another try, so a store that hangs until its timeout never holds up acknowledgements
+            // for longer than one insert.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !self.isStopping {
+                        // Sleep only when there is less than a batch waiting: under load the
+                        // loop inserts back to back.
+                        if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
+                            try? await Task.sleep(for: self.configuration.flushInterval)
+                        }
+                        await self.flush()
+                    }
+                }
+                group.addTask {
+                    while !self.isStopping {
+                        await self.replaySpool()
+                        try? await Task.sleep(for: self.configuration.flushInterval)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        await flush()
+        await replaySpool()
+    }
+
+    private var isStopping: Bool { state.withLock { $0.isStopping } }
+
+    /// Stops accepting events; ``run()`` drains and returns.
+    public func stop() {
+        state.withLock { $0.isStopping = true }
+    }
+
+    /// Writes what is queued: to the store, or to the spool when older batches still wait there
+    /// (to keep their order) or the store is failing.
+    func flush() async {
+        let (events, waiters) = state.withLock { state in
+            defer { state.pending = []; state.waiters = [] }
+            return (state.pending, state.waiters)
+        }
+        guard !events.isEmpty else { return }
+        let outcome = await persist(events)
+        for waiter in waiters {
+            switch outcome {
+            case .success: waiter.continuation.resume()
+            case .failure(let error): waiter.continuation.resume(throwing: error)
+            }
+        }
+        if case .success = outcome { await appendHistory(events) }
+    }
+
+    private func persist(_ events: [Event]) async -> Result<Void, NotDurable> {
+        var remaining = events[...]
+        let spoolIsEmpty = spool.withLock { $0.pendingBytes == 0 }
+        let storeIsDue = state.withLock { $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }
+        if spoolIsEmpty && storeIsDue {
+            while !remaining.isEmpty {
+                let batch = Array(remaining.prefix(configuration.batchSize))
+                do {
+                    try await store.insert(batch)
+                    remaining = remaining.dropFirst(batch.count)
+                    state.withLock { $0.statistics.inserted += batch.count }
+                } catch {
+                    noteFailure(error)
+                    break
+                }
+            }
+        }
+        guard !remaining.isEmpty else { return .success(()) }
+        do {
+            let batches = stride(from: remaining.startIndex, to: remaining.endIndex, by: configuration.batchSize).map {
+                Array(remaining[$0..<min($0 + configuration.batchSize, remaining.endIndex)])
+            }
+            try spool.withLock { spool in
+                for batch in batches { try spool.append(batch) }
+            }
+            state.withLock { $0.statistics.spooled += remaining.count }
+            return .success(())
+        } catch {
+            logger.error("cannot spool events; they are not acknowledged", metadata: ["error": "\(error)"])
+            return .failure(NotDurable(description: "the metrics store and the spool both failed: \(error)"))
+        }
+    }
+
+    private func replaySpool() async {
+        guard state.withLock({ $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }) else { return }
+        while true {
+            let next: (events: [Event], end: Int)?
+            do {
+                next = try spool.withLock { try $0.next() }
+            } catch {
+                logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let (events, end) = next else { return }
+            do {
+                try await store.insert(events)
+                try spool.withLock { try $0.markReplayed(upTo: end) }
+                state.withLock { $0.statistics.inserted += events.count }
+                logger.info("replayed spooled events", metadata: ["count": "\(events.count)"])
+            } catch {
+                noteFailure(error)
+                return
+            }
+        }
+    }
+
+    private func noteFailure(_ error: any Error) {
+        let retryAfter = ContinuousClock.now + configuration.retryInterval
+        state.withLock {
+            $0.statistics.failures += 1
+            $0.retryAfter = retryAfter
+        }
+        logger.warning("metrics store failed; spooling events until it answers", metadata: ["error": "\(error)"])
+    }
+
+    private func appendHistory(_ events: [Event]) async {
+        guard let history else { return }
+        let views = events.filter { $0.type == .view }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
+        let likes = events.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
+        guard !views.isEmpty || !likes.isEmpty else { return }
+        do {
+            try await history.appendViews(views)
+            try await history.appendLikes(likes)
+            onHistoryAppended(Array(Set(views.map(\.userID) + likes.map(\.userID))))
+        } catch {
+            state.withLock { $0.statistics.historyFailures += 1 }
+            logger.warning("cannot append views and likes to users' histories", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+
+/// The embedded ``MetricsStore``: events in a SQLite file (`./.armory/metrics.sqlite` by
+/// default), one row per event id (a repeated id is ignored on insert).
+public final class SQLiteMetricsStore: MetricsStore {
+    /// The default file, relative to the working directory.
+    public static let defaultPath = ".armory/metrics.sqlite"
+
+    private let pool: DatabasePool
+    private let path: String
+
+    public var location: String { "SQLite file \(path)" }
+
+    /// Opens (creating when missing) the file at `path`.
+    public init(path: String = SQLiteMetricsStore.defaultPath) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StorageError(.invalidLocation, "cannot open SQLite file \(path): \(error)")
+        }
+    }
+
+    public func prepare() async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS events (
+                  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, time REAL NOT NULL, decision_id TEXT NOT NULL,
+                  experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
+                  user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS events_by_decision ON events (experiment, arm, decision_id, type);
+                CREATE INDEX IF NOT EXISTS events_by_time ON events (experiment, time);
+                """)
+        }
+    }
+
+    public func insert(_ events: [Event]) async throws {
+        guard !events.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO events (event_id, type, time, decision_id, experiment, arm, config_version, weight_version,
+                                              user_id, movie_id, value, position, items)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for event in events {
+                try statement.execute(arguments: [
+                    event.eventID, event.type.rawValue, event.time.timeIntervalSince1970, event.decisionID, event.experiment, event.arm,
+                    event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
+                    event.items.map(String.init).joined(separator: ","),
+                ])
+            }
+        }
+    }
+
+    public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
+        guard !phases.isEmpty else { return [] }
+        let filter = phases.map { _ in "(experiment = ? AND time >= ?)" }.joined(separator: " OR ")
+        var collected = StatementArguments()
+        for phase in phases { collected += [phase.experiment, phase.since.timeIntervalSince1970] }
+        let arguments = collected
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT experiment, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+                       sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares
+                FROM (SELECT experiment, arm, decision_id,
+                             max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                             total(CASE WHEN type = 'engagement' THEN value END) AS engagement
+                      FROM events WHERE \(filter) GROUP BY experiment, arm, decision_id)
+                WHERE shown GROUP BY experiment, arm ORDER BY experiment, arm
+                """, arguments: arguments)
+                .map { row in
+                    ArmAggregate(experiment: row["experiment"], arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
+                                 converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"])
+                }
+        }
+    }
+
+    public func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT bucket, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted
+                FROM (SELECT arm, decision_id, CAST(min(CASE WHEN type = 'impression' THEN time END) / ? AS INTEGER) * ? AS bucket,
+                             max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted
+                      FROM events WHERE experiment = ? AND time >= ? GROUP BY arm, decision_id)
+                WHERE shown GROUP BY bucket, arm ORDER BY bucket, arm
+                """, arguments: [bucket.seconds, bucket.seconds, experiment, since.timeIntervalSince1970])
+                .map { row in
+                    TimeSeriesPoint(start: Date(timeIntervalSince1970: row["bucket"]), arm: row["arm"], trials: row["trials"],
+                                    clicked: row["clicked"], converted: row["converted"])
+                }
+        }
+    }
+}

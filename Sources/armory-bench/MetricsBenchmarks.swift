@@ -1,0 +1,127 @@
+import ArmoryStorage
+import Foundation
+import Logging
+import NIOCore
+
+/// Event writing and aggregation on the ClickHouse of `scripts/services.sh` (found by
+/// `ARMORY_TEST_CLICKHOUSE_URL`) and on SQLite.
+func benchmarkMetrics() async {
+    let quiet = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+    let events = syntheticEvents(count: 600_000)
+    let spool = FileManager.default.temporaryDirectory.appendingPathComponent("armory-bench-spool-\(UUID().uuidString)").path
+    let sqliteDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("armory-bench-metrics-\(UUID().uuidString)")
+    defer {
+        try? FileManager.default.removeItem(atPath: spool)
+        try? FileManager.default.removeItem(at: sqliteDirectory)
+    }
+    do {
+        let store = try SQLiteMetricsStore(path: sqliteDirectory.appendingPathComponent("metrics.sqlite").path)
+        try await store.prepare()
+        let rate = try await writerRate(Array(events.prefix(200_000)), store: store, spool: spool + "-sqlite", logger: quiet)
+        report("metrics: EventWriter → SQLite", String(format: "%.0f events/s", rate), target: "≥ 20k/s", verdict: rate >= 20_000)
+    } catch {
+        report("metrics: SQLite", "failed: \(error)", verdict: false)
+    }
+
+    guard let url = ProcessInfo.processInfo.environment["ARMORY_TEST_CLICKHOUSE_URL"], let base = try? ClickHouseClient(url: url) else {
+        report("metrics: ClickHouse", "ARMORY_TEST_CLICKHOUSE_URL not set; run `bash scripts/services.sh` and source .armory/services/env",
+               verdict: false)
+        return
+    }
+    let name = "armory_bench_\(Int(Date().timeIntervalSince1970))"
+    do {
+        try await base.execute("CREATE DATABASE \(name)")
+        var components = URLComponents(string: url)!
+        components.path = "/\(name)"
+        let client = try ClickHouseClient(url: components.string!)
+        let store = ClickHouseMetricsStore(client: client)
+        try await store.prepare()
+
+        // Baseline: the same rows POSTed as JSONEachRow batches of 10,000, one after another.
+        let clock = ContinuousClock()
+        var start = clock.now
+        for batch in stride(from: 0, to: events.count, by: 10_000) {
+            var rows = ByteBuffer()
+            for event in events[batch..<min(batch + 10_000, events.count)] { JSONEachRow.appendForBenchmark(event, to: &rows) }
+            try await client.insert(into: "events", jsonEachRow: rows)
+        }
+        let raw = Double(events.count) / seconds(clock.now - start)
+        try await client.execute("TRUNCATE TABLE events")
+
+        let rate = try await writerRate(events, store: store, spool: spool, logger: quiet)
+        report("metrics: EventWriter → ClickHouse, 600k events", String(format: "%.0f events/s", rate), target: "≥ 100k/s, ≥ 50% of raw",
+               verdict: rate >= 100_000 && rate >= raw / 2)
+        report("    baseline: raw JSONEachRow POSTs, same rows", String(format: "%.0f events/s (writer/raw %.2f)", raw, rate / raw))
+
+        // 10M events made by ClickHouse itself: 10 experiments × 3 arms, 4M decisions with
+        // clicks, conversions and engagement.
+        try await client.execute("TRUNCATE TABLE events")
+        start = clock.now
+        try await client.execute("""
+            INSERT INTO events (time, event_id, decision_id, experiment, arm, config_version, weight_version, user_id, movie_id,
+                                type, value, position, items)
+            SELECT toDateTime(1795000000 + intDiv(number, 10)) AS time, concat('e', toString(number)) AS event_id,
+                   concat('d', toString(intDiv(number, 5) * 2 + (number % 5 = 4))) AS decision_id,
+                   concat('exp-', toString(intDiv(number, 5) % 10)) AS experiment, concat('arm-', toString(intDiv(number, 50) % 3)) AS arm,
+                   1, 1, concat('u', toString(number % 100000)), number % 5000,
+                   arrayElement(['impression', 'click', 'conversion', 'engagement', 'impression'], number % 5 + 1) AS type,
+                   if(number % 5 = 3, (number % 600) / 2, 0), -1, []
+            FROM numbers(10000000)
+            """)
+        let loaded = seconds(clock.now - start)
+        let phases = (0..<10).map { ExperimentPhase(experiment: "exp-\($0)", since: Date(timeIntervalSince1970: 1_795_000_000)) }
+        var totals: [ArmAggregate] = []
+        var times: [Double] = []
+        for _ in 0..<5 {
+            start = clock.now
+            totals = try await store.aggregates(phases)
+            times.append(seconds(clock.now - start))
+        }
+        times.sort()
+        let trials = totals.map(\.trials).reduce(0, +)
+        report("metrics: aggregates, 10 experiments, 10M events", String(format: "%.0f ms (median of 5)", times[2] * 1e3),
+               target: "≤ 500 ms", verdict: times[2] <= 0.5)
+        report("    \(totals.count) arms, \(trials) decisions", String(format: "loaded by INSERT … SELECT in %.1f s", loaded))
+    } catch {
+        report("metrics: ClickHouse", "failed: \(error)", verdict: false)
+    }
+    _ = try? await base.execute("DROP DATABASE IF EXISTS \(name)")
+}
+
+/// Events per second through an EventWriter: 64 producers writing batches of 500.
+private func writerRate(_ events: [Event], store: any MetricsStore, spool: String, logger: Logger) async throws -> Double {
+    let writer = try EventWriter(store: store, configuration: .init(spoolDirectory: spool), logger: logger)
+    // 64 producers with a batch of 500 each in flight: many concurrent requests, as a server sees.
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await writer.run() }
+        try await withThrowingTaskGroup(of: Void.self) { producers in
+            let lanes = 64
+            for lane in 0..<lanes {
+                producers.addTask {
+                    for batch in stride(from: lane * 500, to: events.count, by: lanes * 500) {
+                        try await writer.write(Array(events[batch..<min(batch + 500, events.count)]))
+                    }
+                }
+            }
+            try await producers.waitForAll()
+        }
+        writer.stop()
+        try await group.waitForAll()
+    }
+    return Double(events.count) / seconds(clock.now - start)
+}
+
+/// Impressions with clicks and some engagement, ids like the server's.
+private func syntheticEvents(count: Int) -> [Event] {
+    let time = Date(timeIntervalSince1970: 1_795_608_000)
+    return (0..<count).map { index in
+        let decision = "d1.bench-\(index / 2)"
+        let type: EventType = index % 2 == 0 ? .impression : (index % 6 == 5 ? .engagement : .click)
+        return Event(eventID: index % 2 == 0 ? decision : "\(decision)-\(index)", type: type, time: time, decisionID: decision,
+                     experiment: "exp-\(index % 10)", arm: "arm-\(index % 3)", configVersion: 1, weightVersion: 1,
+                     userID: "user-\(index % 10_000)", movieID: index % 5_000 + 1, value: type == .engagement ? 42 : 0,
+                     position: type == .click ? 2 : -1, items: type == .impression ? [1, 2, 3, 4, 5] : [])
+    }
+}

@@ -1,0 +1,91 @@
+import ArmoryStorage
+import Foundation
+import Testing
+
+@Suite("Decisions are signed, and client events are checked against them")
+struct EventValidatorTests {
+    static let now = Date(timeIntervalSince1970: 1_795_608_000)
+    static let signer = DecisionSigner(secret: Data("a test secret of 32 bytes, or so".utf8))
+    static let validator = EventValidator(signer: signer, arms: ["rail": ["control", "personal"], "row": ["a"]])
+    static let decision = Decision(experiment: "rail", arm: "personal", configVersion: 3, weightVersion: 7, userID: "ana",
+                                   time: now, nonce: 0xDEAD_BEEF)
+    static var decisionID: String { signer.id(for: decision) }
+
+    @Test("a decision id carries its decision and survives the round trip")
+    func roundTrip() {
+        #expect(Self.signer.decision(from: Self.decisionID) == Self.decision)
+        #expect(Self.decisionID.hasPrefix("d1."))
+        #expect(Self.decisionID.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) })
+    }
+
+    @Test("a forged, altered or foreign decision id is refused", arguments: [
+        "garbage", "", "d1..", "d1.abc.def", "d2.x.y",
+    ])
+    func forged(id: String) {
+        #expect(Self.signer.decision(from: id) == nil)
+    }
+
+    @Test("changing any part of a real id, or signing with another secret, breaks it")
+    func tampered() {
+        let parts = Self.decisionID.split(separator: ".").map(String.init)
+        var payload = Array(parts[1])
+        payload[4] = payload[4] == "A" ? "B" : "A"
+        #expect(Self.signer.decision(from: "d1.\(String(payload)).\(parts[2])") == nil)
+        #expect(Self.signer.decision(from: "d1.\(parts[1]).\(parts[2].dropLast())x") == nil)
+        let other = DecisionSigner(secret: Data("another secret entirely, 32 byte".utf8))
+        #expect(other.decision(from: Self.decisionID) == nil)
+    }
+
+    @Test("a click takes its experiment, arm and versions from the decision, not the client")
+    func click() throws {
+        let event = try Self.validator.validate(EventInput(eventID: "c-1", type: "click", decisionID: Self.decisionID, movieID: 42, position: 3),
+                                                now: Self.now)
+        #expect(event.experiment == "rail" && event.arm == "personal" && event.configVersion == 3 && event.weightVersion == 7)
+        #expect(event.userID == "ana" && event.movieID == 42 && event.position == 3 && event.type == .click)
+    }
+
+    @Test("views and likes need no decision; a missing event id is made by the server")
+    func view() throws {
+        let event = try Self.validator.validate(EventInput(type: "view", userID: "bo", movieID: 5), now: Self.now, makeID: { "made-1" })
+        #expect(event.eventID == "made-1" && event.decisionID.isEmpty && event.experiment.isEmpty && event.userID == "bo")
+    }
+
+    @Test("each bad event gets its own typed error", arguments: [
+        (EventInput(type: "impression", decisionID: "x"), EventError.Code.invalidType),
+        (EventInput(type: "purchase", userID: "ana"), .invalidType),
+        (EventInput(eventID: "has space", type: "view", userID: "ana", movieID: 1), .invalidEventID),
+        (EventInput(eventID: String(repeating: "x", count: 65), type: "view", userID: "ana", movieID: 1), .invalidEventID),
+        (EventInput(type: "click", userID: "ana", movieID: 1), .missingField),
+        (EventInput(type: "view", movieID: 1), .missingField),
+        (EventInput(type: "like", userID: "ana"), .missingField),
+        (EventInput(type: "click", decisionID: "d1.forged.id", movieID: 1), .unknownDecision),
+        (EventInput(type: "engagement", decisionID: "SELF", value: -1), .invalidValue),
+        (EventInput(type: "engagement", decisionID: "SELF", value: .nan), .invalidValue),
+        (EventInput(type: "engagement", decisionID: "SELF", value: .infinity), .invalidValue),
+        (EventInput(type: "engagement", decisionID: "SELF"), .missingField),
+        (EventInput(type: "conversion", decisionID: "SELF", time: now.addingTimeInterval(3_600)), .futureTime),
+        (EventInput(type: "conversion", decisionID: "SELF", userID: "mallory"), .unknownDecision),
+        (EventInput(type: "conversion", decisionID: "STOPPED"), .unknownExperiment),
+        (EventInput(type: "conversion", decisionID: "GONE-ARM"), .unknownArm),
+    ] as [(EventInput, EventError.Code)])
+    func refused(input: EventInput, code: EventError.Code) {
+        var input = input
+        switch input.decisionID {
+        case "SELF": input.decisionID = Self.decisionID
+        case "STOPPED":
+            input.decisionID = Self.signer.id(for: Decision(experiment: "stopped", arm: "a", configVersion: 1, weightVersion: 1,
+                                                            userID: "ana", time: Self.now, nonce: 1))
+        case "GONE-ARM":
+            input.decisionID = Self.signer.id(for: Decision(experiment: "row", arm: "b", configVersion: 1, weightVersion: 1,
+                                                            userID: "ana", time: Self.now, nonce: 2))
+        default: break
+        }
+        do {
+            _ = try Self.validator.validate(input, now: Self.now)
+            Issue.record("accepted \(input)")
+        } catch {
+            #expect(error.code == code, "\(error.message)")
+            #expect(!error.message.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import ArmoryStorage
+import Foundation
+import Testing
+
+/// The two metrics stores, and fresh ones per test.
+enum MetricsKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case clickhouse
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "ClickHouse" }
+}
+
+enum TestMetrics {
+    static func clickHouseURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["ARMORY_TEST_CLICKHOUSE_URL"], !url.isEmpty else {
+            throw TestStores.TestSetupError("ARMORY_TEST_CLICKHOUSE_URL is not set: run the tests with `bash scripts/test`, which starts ClickHouse")
+        }
+        return url
+    }
+
+    /// A ClickHouse client on a new, empty database of its own.
+    static func freshClickHouse() async throws -> ClickHouseClient {
+        let base = try ClickHouseClient(url: clickHouseURL())
+        let name = "armory_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        try await base.execute("CREATE DATABASE \(name)")
+        return try ClickHouseClient(url: url(database: name))
+    }
+
+    /// The test server's URL with `database` in place of its own.
+    static func url(database: String) throws -> String {
+        var components = URLComponents(string: try clickHouseURL())!
+        components.path = "/\(database)"
+        return components.string!
+    }
+
+    static func drop(_ client: ClickHouseClient) async {
+        _ = try? await client.execute("DROP DATABASE IF EXISTS \(client.database)")
+    }
+
+    static func withFreshStore<T: Sendable>(_ kind: MetricsKind, _ body: @Sendable (any MetricsStore) async throws -> T) async throws -> T {
+        switch kind {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("armory-metrics-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let store = try SQLiteMetricsStore(path: directory.appendingPathComponent("metrics.sqlite").path)
+            try await store.prepare()
+            return try await body(store)
+        case .clickhouse:
+            let client = try await freshClickHouse()
+            do {
+                let store = ClickHouseMetricsStore(client: client)
+                try await store.prepare()
+                let result = try await body(store)
+                await drop(client)
+                return result
+            } catch {
+                await drop(client)
+                throw error
+            }
+        }
+    }
+
+    /// Seeded traffic: decisions over arms, each with 0–2 clicks, maybe a conversion, and 0–3
+    /// engagement events; with the expected totals worked out from the events themselves.
+    static func traffic(experiment: String, arms: [String], decisions: Int, seed: UInt64, start: Date)
+        -> (events: [Event], expected: [String: ArmAggregate]) {
+        var generator = SeededNumbers(seed: seed)
+        var events: [Event] = []
+        var expected: [String: ArmAggregate] = [:]
+        for index in 0..<decisions {
+            let arm = arms[generator.next(arms.count)]
+            let decision = "\(experiment)-d\(index)"
+            let time = start.addingTimeInterval(Double(generator.next(7_200)))
+            events.append(Event(eventID: decision, type: .impression, time: time, decisionID: decision, experiment: experiment, arm: arm,
+                                configVersion: 1, weightVersion: 1, userID: "u\(generator.next(500))", items: [1, 2, 3]))
+            var totals = expected[arm] ?? ArmAggregate(experiment: experiment, arm: arm, trials: 0, clicked: 0, converted: 0,
+                                                       engagementSum: 0, engagementSumOfSquares: 0)
+            totals.trials += 1
+            let clicks = generator.next(3)
+            for click in 0..<clicks {
+                events.append(Event(eventID: "\(decision)-c\(click)", type: .click, time: time.addingTimeInterval(5), decisionID: decision,
+                                    experiment: experiment, arm: arm, userID: "u", movieID: 2, position: 1))
+            }
+            if clicks > 0 { totals.clicked += 1 }
+            if generator.next(10) == 0 {
+                events.append(Event(eventID: "\(decision)-v", type: .conversion, time: time.addingTimeInterval(9), decisionID: decision,
+                                    experiment: experiment, arm: arm, userID: "u"))
+                totals.converted += 1
+            }
+            var engagement = 0.0
+            for part in 0..<generator.next(4) {
+                let value = Double(generator.next(600)) + 0.5
+                events.append(Event(eventID: "\(decision)-e\(part)", type: .engagement, time: time.addingTimeInterval(20), decisionID: decision,
+                                    experiment: experiment, arm: arm, userID: "u", value: value))
+                engagement += value
+            }
+            totals.engagementSum += engagement
+            totals.engagementSumOfSquares += engagement * engagement
+            expected[arm] = totals
+        }
+        return (events, expected)
+    }
+}
+
+/// SplitMix64 for test data: small and seeded.
+struct SeededNumbers {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}

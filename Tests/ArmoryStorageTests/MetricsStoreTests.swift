@@ -1,0 +1,91 @@
+import ArmoryStorage
+import Foundation
+import Testing
+
+/// One suite for both metrics stores. Serialized: the ClickHouse fault test stops the server.
+extension UsesClickHouse {
+    @Suite("Metrics: events in, per-arm totals out, on SQLite and ClickHouse")
+    struct MetricsStoreTests {
+        static let start = Date(timeIntervalSince1970: 1_795_600_000)
+
+        static func close(_ a: ArmAggregate, _ b: ArmAggregate) -> Bool {
+            a.experiment == b.experiment && a.arm == b.arm && a.trials == b.trials && a.clicked == b.clicked && a.converted == b.converted
+                && abs(a.engagementSum - b.engagementSum) < 1e-6 && abs(a.engagementSumOfSquares - b.engagementSumOfSquares) < 1e-3
+        }
+
+        @Test("aggregates equal the totals computed from the events sent, for every experiment in one query; repeats count once",
+              arguments: MetricsKind.allCases)
+        func aggregates(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let rail = TestMetrics.traffic(experiment: "rail", arms: ["control", "personal"], decisions: 3_000, seed: 1, start: Self.start)
+                let row = TestMetrics.traffic(experiment: "row", arms: ["a", "b", "c"], decisions: 2_000, seed: 2, start: Self.start)
+                try await store.insert(rail.events)
+                try await store.insert(row.events)
+                // A retried batch and a replayed slice: the same events again.
+                try await store.insert(Array(rail.events.prefix(2_500)))
+                try await store.insert(Array(row.events.suffix(700)))
+                let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: Self.start),
+                                                         ExperimentPhase(experiment: "row", since: Self.start)])
+                let expected = (Array(rail.expected.values) + Array(row.expected.values)).sorted { ($0.experiment, $0.arm) < ($1.experiment, $1.arm) }
+                #expect(totals.count == expected.count)
+                for (got, want) in zip(totals, expected) {
+                    #expect(Self.close(got, want), "\(got) ≠ \(want)")
+                }
+            }
+        }
+
+        @Test("events before the phase start do not count, and other experiments are not read", arguments: MetricsKind.allCases)
+        func phases(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 500, seed: 3, start: Self.start)
+                try await store.insert(traffic.events)
+                let later = Self.start.addingTimeInterval(3_600)
+                let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: later)])
+                let shownLater = Set(traffic.events.filter { $0.type == .impression && $0.time >= later }.map(\.decisionID))
+                #expect(totals.map(\.trials).reduce(0, +) == shownLater.count)
+                #expect(try await store.aggregates([ExperimentPhase(experiment: "other", since: Self.start)]).isEmpty)
+            }
+        }
+
+        @Test("the hourly time series adds up to the totals", arguments: MetricsKind.allCases)
+        func timeSeries(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 800, seed: 4, start: Self.start)
+                try await store.insert(traffic.events)
+                let points = try await store.timeSeries(experiment: "rail", since: Self.start, bucket: .hour)
+                #expect(Set(points.map(\.start)).count == 3)  // 7,200 s from a start 40 minutes into an hour
+                for arm in ["a", "b"] {
+                    #expect(points.filter { $0.arm == arm }.map(\.trials).reduce(0, +) == traffic.expected[arm]?.trials)
+                    #expect(points.filter { $0.arm == arm }.map(\.clicked).reduce(0, +) == traffic.expected[arm]?.clicked)
+                }
+                for point in points {
+                    let inBucket = traffic.events.filter {
+                        $0.type == .impression && $0.arm == point.arm && $0.time >= point.start && $0.time < point.start.addingTimeInterval(3_600)
+                    }
+                    #expect(point.trials == inBucket.count)
+                }
+            }
+        }
+
+        @Test("attack strings pass through ClickHouse SQL literals unchanged and never end them")
+        func attackCorpus() async throws {
+            let client = try await TestMetrics.freshClickHouse()
+            let store = ClickHouseMetricsStore(client: client)
+            try await store.prepare()
+            let corpus = [
+                "'", "''", "\\", "\\'", "'\\", "'; DROP TABLE events; --", "x' OR '1'='1", "\0", "a\0b", "\u{7}\u{8}\t\n\r\u{B}\u{C}\u{1B}\u{7F}",
+                "\\x27", "\\u0027", "\\0", "\\N", "%27", "`id`", "\"quoted\"", "$$", "{name:String}", "/* comment */", "-- line", "é漢字🎬",
+                "\u{202E}reversed", "\u{FEFF}bom", "\u{2028}\u{2029}", "a\\\\'b", String(repeating: "'", count: 100), "\\\\\\'",
+            ]
+            for text in corpus {
+                let echoed = try await client.execute("SELECT \(ClickHouseSQL.literal(text)) AS v FORMAT JSONEachRow")
+                let value = try JSONDecoder().decode([String: String].self, from: Data(echoed.utf8))["v"]
+                #expect(value == text, "round trip of \(text.debugDescription)")
+                // As an experiment id in the aggregate query: no error, no rows, and the table still there.
+                #expect(try await store.aggregates([ExperimentPhase(experiment: text, since: Self.start)]).isEmpty)
+            }
+            #expect(try await client.execute("EXISTS TABLE events").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            await TestMetrics.drop(client)
+        }
+    }
+}
