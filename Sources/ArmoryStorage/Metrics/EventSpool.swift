@@ -18,6 +18,36 @@ final class EventSpool {
         if !FileManager.default.fileExists(atPath: url.path) {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
+        try dropPartialLastLine()
+    }
+
+    /// A crash in the middle of an append leaves a last line without its newline. That batch
+    /// was never acknowledged (acknowledgement waits for the fsync), so it is cut off; left in
+    /// place, the next append would run into it and spoil both.
+    private func dropPartialLastLine() throws {
+        let handle = try FileHandle(forUpdating: url)
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        guard size > 0 else { return }
+        var end = size
+        let chunk: UInt64 = 1 << 16
+        while end > 0 {
+            let start = end > chunk ? end - chunk : 0
+            try handle.seek(toOffset: start)
+            let data = try handle.read(upToCount: Int(end - start)) ?? Data()
+            if let newline = data.lastIndex(of: UInt8(ascii: "\n")) {
+                let keep = start + UInt64(newline - data.startIndex) + 1
+                if keep < size {
+                    try handle.truncate(atOffset: keep)
+                    try handle.synchronize()
+                }
+                return
+            }
+            end = start
+        }
+        // No newline at all: the whole file is one unfinished append.
+        try handle.truncate(atOffset: 0)
+        try handle.synchronize()
     }
 
     /// Appends a batch and forces it to disk.
@@ -49,10 +79,35 @@ final class EventSpool {
             if let newline = chunk.firstIndex(of: UInt8(ascii: "\n")) {
                 line.append(chunk[chunk.startIndex..<newline])
                 let end = start + line.count + 1
-                return (try HistoryCoding.decodeData([Event].self, from: line), end)
+                do {
+                    return (try HistoryCoding.decodeData([Event].self, from: line), end)
+                } catch {
+                    throw UnreadableBatch(line: line, end: end, underlying: error)
+                }
             }
             line.append(chunk)
         }
+    }
+
+    /// A whole line that does not decode (the disk corrupted it): set aside, not replayed.
+    struct UnreadableBatch: Error {
+        var line: Data
+        var end: Int
+        var underlying: any Error
+    }
+
+    /// Moves an unreadable batch to `events.spool.rejected` for a person to look at, and skips it.
+    func setAside(_ batch: UnreadableBatch) throws {
+        let rejected = url.appendingPathExtension("rejected")
+        if !FileManager.default.fileExists(atPath: rejected.path) {
+            _ = FileManager.default.createFile(atPath: rejected.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: rejected)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: batch.line + Data("\n".utf8))
+        try handle.synchronize()
+        try markReplayed(upTo: batch.end)
     }
 
     /// Records that everything before `end` has been replayed; empties the file when nothing

@@ -36,6 +36,11 @@ public final class EventWriter: Service, Sendable {
         public var description: String { "the event queue is full; retry shortly" }
     }
 
+    /// The writer is shutting down and takes no more events.
+    public struct Stopped: Error, Sendable, CustomStringConvertible {
+        public var description: String { "the event writer is shutting down" }
+    }
+
     /// The events could not be made durable (the store and the spool both failed).
     public struct NotDurable: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -92,17 +97,19 @@ public final class EventWriter: Service, Sendable {
     }
 
     /// Queues `events` and returns once they are durable. Throws ``Busy`` when the queue is
-    /// full, and ``NotDurable`` when neither the store nor the spool could take them.
+    /// full, ``Stopped`` after ``stop()``, and ``NotDurable`` when neither the store nor the
+    /// spool could take them.
     public func write(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = state.withLock { state -> Bool in
-                guard !state.isStopping, state.pending.count + events.count <= configuration.capacity else { return false }
+            let refusal = state.withLock { state -> (any Error)? in
+                guard !state.isStopping else { return Stopped() }
+                guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
                 state.pending += events
                 state.waiters.append(Waiter(continuation: continuation))
-                return true
+                return nil
             }
-            if !accepted { continuation.resume(throwing: Busy()) }
+            if let refusal { continuation.resume(throwing: refusal) }
         }
     }
 
@@ -214,6 +221,11 @@ public final class EventWriter: Service, Sendable {
             let next: (events: [Event], end: Int)?
             do {
                 next = try spool.withLock { try $0.next() }
+            } catch let unreadable as EventSpool.UnreadableBatch {
+                logger.error("an unreadable batch in the event spool was set aside in events.spool.rejected",
+                             metadata: ["error": "\(unreadable.underlying)"])
+                try? spool.withLock { try $0.setAside(unreadable) }
+                continue
             } catch {
                 logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
                 return

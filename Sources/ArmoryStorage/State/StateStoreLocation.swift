@@ -50,11 +50,15 @@ public enum StateStoreLocation: Sendable, Hashable, CustomStringConvertible {
         case .postgres(let endpoint):
             let store = PostgresStateStore(endpoint: endpoint, logger: logger)
             try await store.migrate()
+            // The pool's task is started first, and the body waits until it has begun.
+            let (started, signal) = AsyncStream<Void>.makeStream()
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
+                    signal.finish()
                     try await store.run()
                     return nil
                 }
+                for await _ in started {}
                 group.addTask { try await body(store) }
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
