@@ -100,7 +100,6 @@ let package = Package(
             dependencies: [
                 "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -113,12 +113,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
 }
 
 /// Events as ClickHouse `JSONEachRow` lines, written by hand for speed.
-public enum JSONEachRow {
-    /// The line for `event`, for benchmarks' raw-insert baseline.
-    public static func appendForBenchmark(_ event: Event, to buffer: inout ByteBuffer) {
-        append(event, to: &buffer)
-    }
-
+enum JSONEachRow {
     static func append(_ event: Event, to buffer: inout ByteBuffer) {
         buffer.writeString("{\"time\":\(Int64(event.time.timeIntervalSince1970.rounded(.down))),\"event_id\":")
         string(event.eventID, to: &buffer)
