@@ -79,19 +79,19 @@ enum TestMetrics {
             let clicks = generator.next(3)
             for click in 0..<clicks {
                 events.append(Event(eventID: "\(decision)-c\(click)", type: .click, time: time.addingTimeInterval(5), decisionID: decision,
-                                    experiment: experiment, arm: arm, userID: "u", movieID: 2, position: 1))
+                                    experiment: experiment, arm: arm, decisionTime: time, userID: "u", movieID: 2, position: 1))
             }
             if clicks > 0 { totals.clicked += 1 }
             if generator.next(10) == 0 {
                 events.append(Event(eventID: "\(decision)-v", type: .conversion, time: time.addingTimeInterval(9), decisionID: decision,
-                                    experiment: experiment, arm: arm, userID: "u"))
+                                    experiment: experiment, arm: arm, decisionTime: time, userID: "u"))
                 totals.converted += 1
             }
             var engagement = 0.0
             for part in 0..<generator.next(4) {
                 let value = Double(generator.next(600)) + 0.5
                 events.append(Event(eventID: "\(decision)-e\(part)", type: .engagement, time: time.addingTimeInterval(20), decisionID: decision,
-                                    experiment: experiment, arm: arm, userID: "u", value: value))
+                                    experiment: experiment, arm: arm, decisionTime: time, userID: "u", value: value))
                 engagement += value
             }
             totals.engagementSum += engagement

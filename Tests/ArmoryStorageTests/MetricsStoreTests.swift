@@ -34,6 +34,33 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("late outcomes and replays for decisions of an hour already totalled count, and count once",
+              arguments: MetricsKind.allCases)
+        func lateEvents(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 1_000, seed: 5, start: Self.start)
+                try await store.insert(traffic.events)
+                let phase = [ExperimentPhase(experiment: "rail", since: Self.start)]
+                let first = try await store.aggregates(phase)
+                #expect(first.map(\.trials) == ["a", "b"].map { traffic.expected[$0]?.trials ?? -1 })
+                // A day later: a click for every decision that had none, and the whole first batch replayed.
+                let impressions = traffic.events.filter { $0.type == .impression }
+                let clicked = Set(traffic.events.filter { $0.type == .click }.map(\.decisionID))
+                let late = impressions.filter { !clicked.contains($0.decisionID) }.map {
+                    Event(eventID: "\($0.decisionID)-late", type: .click, time: Self.start.addingTimeInterval(86_400), decisionID: $0.decisionID,
+                          experiment: "rail", arm: $0.arm, decisionTime: $0.time, userID: "u", movieID: 1)
+                }
+                try await store.insert(late)
+                try await store.insert(traffic.events)
+                let second = try await store.aggregates(phase)
+                #expect(second.map(\.trials) == first.map(\.trials))
+                #expect(second.map(\.clicked) == second.map(\.trials), "every decision now has a click")
+                #expect(second.map(\.converted) == first.map(\.converted))
+                // Asked again at once, the answer is the same.
+                #expect(try await store.aggregates(phase) == second)
+            }
+        }
+
         @Test("events before the phase start do not count, and other experiments are not read", arguments: MetricsKind.allCases)
         func phases(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in

@@ -2,7 +2,16 @@ import Foundation
 import NIOCore
 
 /// The production ``MetricsStore``: events in a ClickHouse `ReplacingMergeTree`, inserted as
-/// gzip-compressed `JSONEachRow` batches over HTTP, aggregated per decision in one query.
+/// gzip-compressed `JSONEachRow` batches over HTTP.
+///
+/// Totals are exact per decision (a replayed or retried event counts once), which means
+/// grouping by decision: too slow to redo over all history every cycle. So decisions are
+/// totalled per arm and per hour they were made in (`arm_hours`), once the hour is over, and
+/// an hour is totalled again whenever an event for one of its decisions arrives later (a late
+/// click, a replayed spool): `event_hours`, a materialized view, keeps the server's time of the
+/// last insert per experiment and hour (`now()` when the view runs; ClickHouse 18.16 does not
+/// fill a column's DEFAULT for fields a JSONEachRow insert leaves out). Each read adds the fresh hourly totals to an exact count of the open
+/// hours.
 public struct ClickHouseMetricsStore: MetricsStore {
     /// The client.
     public let client: ClickHouseClient
@@ -17,12 +26,25 @@ public struct ClickHouseMetricsStore: MetricsStore {
     public func prepare() async throws {
         try await client.execute("""
             CREATE TABLE IF NOT EXISTS events (
-              time DateTime, event_id String, decision_id String, experiment String, arm String,
+              time DateTime, event_id String, decision_id String, decision_time DateTime, experiment String, arm String,
               config_version UInt32, weight_version UInt32, user_id String, movie_id Int64,
               type String, value Float64, position Int32, items Array(Int64)
             ) ENGINE = ReplacingMergeTree
-            PARTITION BY toYYYYMM(time)
+            PARTITION BY toYYYYMM(decision_time)
             ORDER BY (experiment, arm, decision_id, type, event_id)
+            """)
+        try await client.execute("""
+            CREATE MATERIALIZED VIEW IF NOT EXISTS event_hours
+            ENGINE = AggregatingMergeTree ORDER BY (experiment, hour)
+            AS SELECT experiment, toStartOfHour(decision_time) AS hour, maxState(now()) AS last_insert
+            FROM events GROUP BY experiment, hour
+            """)
+        try await client.execute("""
+            CREATE TABLE IF NOT EXISTS arm_hours (
+              experiment String, hour DateTime, arm String, trials UInt64, clicked UInt64, converted UInt64,
+              engagement_sum Float64, engagement_squares Float64, computed_at DateTime, version UInt64
+            ) ENGINE = ReplacingMergeTree(version)
+            ORDER BY (experiment, hour, arm)
             """)
     }
 
@@ -34,28 +56,82 @@ public struct ClickHouseMetricsStore: MetricsStore {
         try await client.insert(into: "events", jsonEachRow: rows)
     }
 
-    /// Phases as a `WHERE` condition, every value escaped by ``ClickHouseSQL``.
-    private static func condition(_ phases: [ExperimentPhase]) -> String {
-        phases.map { "(experiment = \(ClickHouseSQL.literal($0.experiment)) AND time >= \(ClickHouseSQL.literal($0.since)))" }
-            .joined(separator: " OR ")
+    /// Per decision, then per arm: `SELECT experiment, arm, [hour,] trials, clicked, converted,
+    /// engagement_sum, engagement_squares` over the events matching `condition`. Each
+    /// decision's engagement is summed over distinct event ids.
+    private static func exactTotals(prewhere: String? = nil, where condition: String, byHour: Bool) -> String {
+        let hour = byHour ? "toStartOfHour(decision_time) AS hour, " : ""
+        let groupHour = byHour ? ", hour" : ""
+        return """
+            SELECT experiment, arm, \(byHour ? "hour, " : "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+                   sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares
+            FROM (
+              SELECT experiment, arm, \(hour)decision_id,
+                     max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                     arraySum(arrayMap(pair -> tupleElement(pair, 2), groupUniqArrayIf((event_id, value), type = 'engagement'))) AS engagement
+              FROM events
+              \(prewhere.map { "PREWHERE \($0)" } ?? "")
+              WHERE \(condition)
+              GROUP BY experiment, arm\(groupHour), decision_id
+            )
+            WHERE shown = 1
+            GROUP BY experiment, arm\(groupHour)
+            """
     }
 
     public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
-        // Per decision first: shown, clicked, converted, and its engagement summed over
-        // distinct event ids (a replayed engagement event counts once); then per arm.
+        let experiments = ClickHouseSQL.list(phases.map(\.experiment))
+        // 1. Which hours are over, and whether their totals are missing or older than their last event.
+        let hoursText = try await client.execute("""
+            SELECT experiment, toUInt32(hour) AS hour_start, toUInt32(last_insert) AS last_insert_at,
+                   toUInt32(computed_at) AS computed, toUInt32(toStartOfHour(now())) AS current_hour
+            FROM (SELECT experiment, hour, maxMerge(last_insert) AS last_insert FROM event_hours
+                  WHERE experiment IN \(experiments) GROUP BY experiment, hour)
+            ANY LEFT JOIN (SELECT experiment, hour, max(computed_at) AS computed_at FROM arm_hours
+                           WHERE experiment IN \(experiments) GROUP BY experiment, hour)
+            USING (experiment, hour)
+            FORMAT JSONEachRow
+            """, settings: ["output_format_json_quote_64bit_integers": "0"])
+        let hours = try Self.rows(hoursText, as: HourRow.self)
+        let currentHour = hours.first?.current_hour ?? UInt32(Date().timeIntervalSince1970 / 3_600) * 3_600
+        let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at }
+        // 2. Total those hours again (the first read totals all of history once).
+        if !stale.isEmpty {
+            // Microseconds, so two totals of one hour made within a second still order.
+            let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+            let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
+            try await client.execute("""
+                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, computed_at, version)
+                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, now(), \(version)
+                FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
+                """)
+        }
+        // 3. One read: hourly totals for the hours inside each phase that are over, plus an exact
+        // count of the rest (the phase's first, partial hour and the open hour).
+        let closed = phases.map { phase in
+            "(experiment = \(ClickHouseSQL.literal(phase.experiment)) AND hour >= \(ClickHouseSQL.literal(Self.hourAfter(phase.since))) "
+                + "AND hour < toDateTime(\(currentHour)))"
+        }.joined(separator: " OR ")
+        let open = phases.map { phase in
+            "(experiment = \(ClickHouseSQL.literal(phase.experiment)) AND decision_time >= \(ClickHouseSQL.literal(phase.since)) "
+                + "AND (decision_time < \(ClickHouseSQL.literal(Self.hourAfter(phase.since))) OR decision_time >= toDateTime(\(currentHour))))"
+        }.joined(separator: " OR ")
+        // A cheap numeric filter first, so the per-phase conditions see only the open rows.
+        let firstWholeHour = phases.map { Self.hourAfter($0.since) }.max()!
+        let prefilter = "decision_time < \(ClickHouseSQL.literal(firstWholeHour)) OR decision_time >= toDateTime(\(currentHour))"
         let text = try await client.execute("""
-            SELECT experiment, arm, count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
-                   sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares
+            SELECT experiment, arm, sum(trials) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+                   sum(engagement_sum) AS engagement_sum, sum(engagement_squares) AS engagement_squares
             FROM (
-              SELECT experiment, arm, decision_id,
-                     max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
-                     arraySum(arrayMap(pair -> tupleElement(pair, 2), groupUniqArrayIf((event_id, value), type = 'engagement'))) AS engagement
-              FROM events
-              WHERE experiment IN \(ClickHouseSQL.list(phases.map(\.experiment))) AND (\(Self.condition(phases)))
-              GROUP BY experiment, arm, decision_id
+              SELECT experiment, arm, argMax(trials, version) AS trials, argMax(clicked, version) AS clicked,
+                     argMax(converted, version) AS converted, argMax(engagement_sum, version) AS engagement_sum,
+                     argMax(engagement_squares, version) AS engagement_squares
+              FROM arm_hours WHERE experiment IN \(experiments) AND (\(closed))
+              GROUP BY experiment, hour, arm
+              UNION ALL
+              \(Self.exactTotals(prewhere: prefilter, where: "experiment IN \(experiments) AND (\(open))", byHour: false))
             )
-            WHERE shown = 1
             GROUP BY experiment, arm
             ORDER BY experiment, arm
             FORMAT JSONEachRow
@@ -66,15 +142,29 @@ public struct ClickHouseMetricsStore: MetricsStore {
         }
     }
 
+    /// The first whole hour at or after `time`.
+    private static func hourAfter(_ time: Date) -> Date {
+        let seconds = max(time.timeIntervalSince1970, 0)
+        return Date(timeIntervalSince1970: (seconds / 3_600).rounded(.up) * 3_600)
+    }
+
+    private struct HourRow: Decodable {
+        var experiment: String
+        var hour_start: UInt32
+        var last_insert_at: UInt32
+        var computed: UInt32
+        var current_hour: UInt32
+    }
+
     public func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint] {
         let text = try await client.execute("""
             SELECT intDiv(toUInt32(shown_at), \(bucket.seconds)) * \(bucket.seconds) AS bucket, arm,
                    count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted
             FROM (
-              SELECT arm, decision_id, minIf(time, type = 'impression') AS shown_at, max(type = 'impression') AS shown,
+              SELECT arm, decision_id, min(decision_time) AS shown_at, max(type = 'impression') AS shown,
                      max(type = 'click') AS clicked, max(type = 'conversion') AS converted
               FROM events
-              WHERE experiment = \(ClickHouseSQL.literal(experiment)) AND time >= \(ClickHouseSQL.literal(since))
+              WHERE experiment = \(ClickHouseSQL.literal(experiment)) AND decision_time >= \(ClickHouseSQL.literal(since))
               GROUP BY arm, decision_id
             )
             WHERE shown = 1
@@ -119,6 +209,7 @@ enum JSONEachRow {
         string(event.eventID, to: &buffer)
         buffer.writeString(",\"decision_id\":")
         string(event.decisionID, to: &buffer)
+        buffer.writeString(",\"decision_time\":\(Int64(max(0, event.decisionTime.timeIntervalSince1970).rounded(.down)))")
         buffer.writeString(",\"experiment\":")
         string(event.experiment, to: &buffer)
         buffer.writeString(",\"arm\":")

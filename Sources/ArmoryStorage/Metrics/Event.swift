@@ -38,6 +38,9 @@ public struct Event: Sendable, Hashable, Codable {
     public var configVersion: Int
     /// The weight version the decision was made with.
     public var weightVersion: Int
+    /// When the decision was made (for an impression, its own time). Every event of a decision
+    /// shares it, which lets the stores total decisions by the hour they were made in.
+    public var decisionTime: Date
     /// The user (the experiment's unit).
     public var userID: String
     /// The movie clicked, viewed or liked (0 when none).
@@ -52,8 +55,8 @@ public struct Event: Sendable, Hashable, Codable {
     /// Creates an event.
     public init(
         eventID: String, type: EventType, time: Date, decisionID: String = "", experiment: String = "", arm: String = "",
-        configVersion: Int = 0, weightVersion: Int = 0, userID: String, movieID: Int = 0, value: Double = 0, position: Int = -1,
-        items: [Int] = []
+        configVersion: Int = 0, weightVersion: Int = 0, decisionTime: Date? = nil, userID: String, movieID: Int = 0, value: Double = 0,
+        position: Int = -1, items: [Int] = []
     ) {
         self.eventID = eventID
         self.type = type
@@ -63,6 +66,7 @@ public struct Event: Sendable, Hashable, Codable {
         self.arm = arm
         self.configVersion = configVersion
         self.weightVersion = weightVersion
+        self.decisionTime = decisionTime ?? time
         self.userID = userID
         self.movieID = movieID
         self.value = value

@@ -105,6 +105,7 @@ public struct EventValidator: Sendable {
             event.arm = decision.arm
             event.configVersion = decision.configVersion
             event.weightVersion = decision.weightVersion
+            event.decisionTime = decision.time
             event.userID = decision.userID
         } else if type.needsDecision {
             throw EventError(code: .missingField, message: "a \(type.rawValue) event needs the decision_id it follows")

@@ -134,13 +134,24 @@ public final class EventWriter: Service, Sendable {
             // for longer than one insert.
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while !self.isStopping {
-                        // Sleep only when there is less than a batch waiting: under load the
-                        // loop inserts back to back.
-                        if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
-                            try? await Task.sleep(for: self.configuration.flushInterval)
+                    // Up to two flushes in flight: while the store works on one batch, the next
+                    // is gathered and sent.
+                    await withTaskGroup(of: Void.self) { flushes in
+                        var inFlight = 0
+                        while !self.isStopping {
+                            // Sleep only when there is less than a batch waiting: under load the
+                            // loop inserts back to back.
+                            if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
+                                try? await Task.sleep(for: self.configuration.flushInterval)
+                            }
+                            if inFlight == 2 {
+                                await flushes.next()
+                                inFlight -= 1
+                            }
+                            flushes.addTask { await self.flush() }
+                            inFlight += 1
                         }
-                        await self.flush()
+                        await flushes.waitForAll()
                     }
                 }
                 group.addTask {

@@ -11,13 +11,14 @@ public protocol MetricsStore: Sendable {
     func prepare() async throws
     /// Stores a batch of events.
     func insert(_ events: [Event]) async throws
-    /// Per experiment and arm, the totals since each experiment's phase start, in one query.
+    /// Per experiment and arm, the totals of the decisions made since each experiment's phase
+    /// start (with all their outcomes), read in one query.
     func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate]
     /// One arm-by-bucket time series for an experiment's charts, since `since`.
     func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint]
 }
 
-/// An experiment and when its current phase began: events before it do not count.
+/// An experiment and when its current phase began: decisions made before it do not count.
 public struct ExperimentPhase: Sendable, Hashable {
     /// The experiment.
     public var experiment: String

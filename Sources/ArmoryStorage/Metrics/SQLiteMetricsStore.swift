@@ -30,12 +30,12 @@ public final class SQLiteMetricsStore: MetricsStore {
         try await pool.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS events (
-                  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, time REAL NOT NULL, decision_id TEXT NOT NULL,
+                  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
                   experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
                   user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL
                 ) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS events_by_decision ON events (experiment, arm, decision_id, type);
-                CREATE INDEX IF NOT EXISTS events_by_time ON events (experiment, time);
+                CREATE INDEX IF NOT EXISTS events_by_time ON events (experiment, decision_time);
                 """)
         }
     }
@@ -44,13 +44,14 @@ public final class SQLiteMetricsStore: MetricsStore {
         guard !events.isEmpty else { return }
         try await pool.write { db in
             let statement = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO events (event_id, type, time, decision_id, experiment, arm, config_version, weight_version,
-                                              user_id, movie_id, value, position, items)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO events (event_id, type, time, decision_id, decision_time, experiment, arm, config_version,
+                                              weight_version, user_id, movie_id, value, position, items)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for event in events {
                 try statement.execute(arguments: [
-                    event.eventID, event.type.rawValue, event.time.timeIntervalSince1970, event.decisionID, event.experiment, event.arm,
+                    event.eventID, event.type.rawValue, event.time.timeIntervalSince1970, event.decisionID,
+                    event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
                     event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
                     event.items.map(String.init).joined(separator: ","),
                 ])
@@ -60,7 +61,7 @@ public final class SQLiteMetricsStore: MetricsStore {
 
     public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
-        let filter = phases.map { _ in "(experiment = ? AND time >= ?)" }.joined(separator: " OR ")
+        let filter = phases.map { _ in "(experiment = ? AND decision_time >= ?)" }.joined(separator: " OR ")
         var collected = StatementArguments()
         for phase in phases { collected += [phase.experiment, phase.since.timeIntervalSince1970] }
         let arguments = collected
@@ -85,9 +86,9 @@ public final class SQLiteMetricsStore: MetricsStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT bucket, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted
-                FROM (SELECT arm, decision_id, CAST(min(CASE WHEN type = 'impression' THEN time END) / ? AS INTEGER) * ? AS bucket,
+                FROM (SELECT arm, decision_id, CAST(min(decision_time) / ? AS INTEGER) * ? AS bucket,
                              max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted
-                      FROM events WHERE experiment = ? AND time >= ? GROUP BY arm, decision_id)
+                      FROM events WHERE experiment = ? AND decision_time >= ? GROUP BY arm, decision_id)
                 WHERE shown GROUP BY bucket, arm ORDER BY bucket, arm
                 """, arguments: [bucket.seconds, bucket.seconds, experiment, since.timeIntervalSince1970])
                 .map { row in
