@@ -98,7 +98,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
         let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at }
         // 2. Total those hours again (the first read totals all of history once).
         if !stale.isEmpty {
-            // Microseconds, so two totals of one hour made within a second still order.
+            // The newest totals of an hour win: by the server's clock (the one the freshness check
+            // uses), then by this process's microseconds for two made within one second.
             let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
             let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
             try await client.execute("""
@@ -124,9 +125,10 @@ public struct ClickHouseMetricsStore: MetricsStore {
             SELECT experiment, arm, sum(trials) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
                    sum(engagement_sum) AS engagement_sum, sum(engagement_squares) AS engagement_squares
             FROM (
-              SELECT experiment, arm, argMax(trials, version) AS trials, argMax(clicked, version) AS clicked,
-                     argMax(converted, version) AS converted, argMax(engagement_sum, version) AS engagement_sum,
-                     argMax(engagement_squares, version) AS engagement_squares
+              SELECT experiment, arm, argMax(trials, (computed_at, version)) AS trials, argMax(clicked, (computed_at, version)) AS clicked,
+                     argMax(converted, (computed_at, version)) AS converted,
+                     argMax(engagement_sum, (computed_at, version)) AS engagement_sum,
+                     argMax(engagement_squares, (computed_at, version)) AS engagement_squares
               FROM arm_hours WHERE experiment IN \(experiments) AND (\(closed))
               GROUP BY experiment, hour, arm
               UNION ALL
