@@ -74,15 +74,8 @@ private func benchmarkStore(_ location: StateStoreLocation, seedTarget: Double, 
 }
 
 private func adminQuery(_ sql: String, _ endpoint: PostgresEndpoint, _ logger: Logger) async throws {
-    let connection = try await PostgresConnection.connect(
-        configuration: .init(host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password,
-                             database: endpoint.database, tls: .disable), id: 1, logger: logger)
-    do {
+    try await endpoint.withConnection(logger: logger) { connection in
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        try await connection.close()
-    } catch {
-        try? await connection.close()
-        throw error
     }
 }
 

@@ -51,18 +51,7 @@ enum TestStores {
 
     @discardableResult
     static func withAdminConnection<T>(_ endpoint: PostgresEndpoint, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password,
-                                 database: endpoint.database, tls: .disable),
-            id: 1, logger: quiet)
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await endpoint.withConnection(logger: quiet, body)
     }
 
     /// Runs `body` with a fresh, migrated store of `kind`, and its location string (URL or path).

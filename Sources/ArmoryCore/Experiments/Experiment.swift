@@ -60,6 +60,12 @@ public struct Experiment: Sendable, Hashable, Codable {
     /// The time budget of an experiment that does not set `time_budget`.
     public static let defaultTimeBudget: Duration = .milliseconds(50)
 
+    /// Whether `text` is a valid experiment id, `[a-z0-9-]{1,64}`; algorithm names follow the
+    /// same rule.
+    public static func isValidID(_ text: String) -> Bool {
+        DecodingState.isName(text, extra: "-")
+    }
+
     /// The arms' configured weights, in arm order.
     public var weights: [Double] { arms.map(\.weight) }
 

@@ -9,7 +9,7 @@ struct DecodingState {
 
     /// `[a-z0-9-]{1,64}`
     static func isValidID(_ text: String) -> Bool {
-        isName(text, extra: "-")
+        Experiment.isValidID(text)
     }
 
     /// `[a-z0-9_-]{1,64}`
@@ -23,7 +23,7 @@ struct DecodingState {
     }
 
     /// 1 to 64 of lower-case ASCII letters, digits and the characters in `extra`.
-    private static func isName(_ text: String, extra: String) -> Bool {
+    static func isName(_ text: String, extra: String) -> Bool {
         let extraBytes = Set(extra.utf8)
         return (1...64).contains(text.utf8.count) && text.utf8.allSatisfy {
             ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || extraBytes.contains($0)

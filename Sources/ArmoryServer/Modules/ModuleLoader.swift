@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Logging
@@ -127,9 +128,7 @@ public struct ModuleLoader: Sendable {
     /// default parameters (checked when every parameter has a default).
     private static func problem(with algorithm: any RecommendationAlgorithm.Type, descriptor: AlgorithmDescriptor) -> String? {
         let name = descriptor.name
-        let isValidName = (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
-        guard isValidName else {
+        guard Experiment.isValidID(name) else {
             return "algorithm name '\(name)' is not valid: use 1 to 64 lower-case letters, digits and '-'"
         }
         guard !descriptor.version.isEmpty else {

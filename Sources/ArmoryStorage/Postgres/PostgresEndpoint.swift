@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 
 /// Where a PostgreSQL database is and how to log in, parsed from a
 /// `postgres://user:password@host:port/database` URL.
@@ -45,4 +47,25 @@ public struct PostgresEndpoint: Sendable, Hashable {
 
     /// For messages: host, port and database.
     public var location: String { "PostgreSQL at \(host):\(port), database \(database)" }
+}
+
+extension PostgresEndpoint {
+    /// Runs `body` on a connection of its own (no pool), closed afterwards whether `body`
+    /// succeeds or throws: for migrations and administrative statements, and the first place a
+    /// wrong password or a server that is down shows up.
+    @discardableResult
+    public func withConnection<T>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: host, port: port, username: username, password: password, database: database, tls: .disable),
+            id: 0, logger: logger
+        )
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
 }

@@ -38,22 +38,9 @@ public final class PostgresStateStore: StateStore, Service {
 
     @discardableResult
     public func migrate() async throws -> Int {
-        let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(
-                configuration: .init(host: endpoint.host, port: endpoint.port, username: endpoint.username,
-                                     password: endpoint.password, database: endpoint.database, tls: .disable),
-                id: 0, logger: logger
-            )
+            return try await endpoint.withConnection(logger: logger) { try await migrate(on: $0) }
         } catch {
-            throw storageError(error)
-        }
-        do {
-            let version = try await migrate(on: connection)
-            try? await connection.close()
-            return version
-        } catch {
-            try? await connection.close()
             throw storageError(error)
         }
     }

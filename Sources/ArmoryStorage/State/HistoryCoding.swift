@@ -1,23 +1,11 @@
 import Foundation
 
-/// The JSON both stores keep parsed experiments and weight versions in: sorted keys, dates
-/// as seconds since 1970, so a stored value decodes to exactly what was appended.
+/// The JSON both stores keep parsed experiments, weight versions and spooled events in: sorted
+/// keys, dates as seconds since 1970, so a stored value decodes to exactly what was written.
 enum HistoryCoding {
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
-    }
-
     static func encodeData(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .secondsSince1970
         return try encoder.encode(value)
     }
@@ -26,5 +14,13 @@ enum HistoryCoding {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         return try decoder.decode(type, from: data)
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encodeData(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try decodeData(type, from: Data(text.utf8))
     }
 }
