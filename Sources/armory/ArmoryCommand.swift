@@ -7,12 +7,13 @@ struct ArmoryCommand: AsyncParsableCommand {
         commandName: "armory",
         abstract: "Run experiments between recommendation algorithms and move traffic to the winner.",
         discussion: """
-        Experiments live in experiments/*.yaml. Check them with `armory validate`, list the \
-        algorithm modules with `armory algorithms`, explore the statistics with `armory stats`, \
-        and try a policy offline with `armory simulate`.
+        Start with `armory serve`. Experiments live in experiments/*.yaml: check them with `armory validate`. \
+        Talk to a running server with `armory experiments`, `results`, `rollback`, `pause` and `resume`; \
+        send it simulated users with `armory demo traffic`. List the algorithm modules with `armory algorithms`, \
+        explore the statistics with `armory stats`, and try a policy offline with `armory simulate`.
         """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
     )
 }
 

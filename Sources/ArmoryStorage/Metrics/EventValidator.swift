@@ -19,6 +19,10 @@ public struct EventInput: Sendable, Hashable, Codable {
     /// When it happened; the server's time when absent.
     public var time: Date?
 
+    enum CodingKeys: String, CodingKey {
+        case eventID = "event_id", type, decisionID = "decision_id", userID = "user_id", movieID = "movie_id", value, position, time
+    }
+
     /// Creates an input.
     public init(eventID: String? = nil, type: String, decisionID: String? = nil, userID: String? = nil, movieID: Int? = nil,
                 value: Double? = nil, position: Int? = nil, time: Date? = nil) {

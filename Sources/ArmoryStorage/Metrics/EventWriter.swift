@@ -113,6 +113,20 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
+    /// Queues `events` without waiting for them to be durable: for impressions, which the
+    /// server records on the request path and must not hold it up for a flush. They become
+    /// durable at the next flush (within `flushInterval`); a crash before it loses them, which
+    /// only leaves those decisions uncounted. Throws ``Busy`` or ``Stopped`` like ``write(_:)``.
+    public func enqueue(_ events: [Event]) throws {
+        let refusal = state.withLock { state -> (any Error)? in
+            guard !state.isStopping else { return Stopped() }
+            guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
+            state.pending += events
+            return nil
+        }
+        if let refusal { throw refusal }
+    }
+
     /// Current gauges and counters.
     public var statistics: Statistics {
         var statistics = state.withLock { state in
@@ -138,7 +152,7 @@ public final class EventWriter: Service, Sendable {
                     // is gathered and sent.
                     await withTaskGroup(of: Void.self) { flushes in
                         var inFlight = 0
-                        while !self.isStopping {
+                        while !self.isStopping && !Task.isCancelled {
                             // Sleep only when there is less than a batch waiting: under load the
                             // loop inserts back to back.
                             if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
@@ -155,7 +169,7 @@ public final class EventWriter: Service, Sendable {
                     }
                 }
                 group.addTask {
-                    while !self.isStopping {
+                    while !self.isStopping && !Task.isCancelled {
                         await self.replaySpool()
                         try? await Task.sleep(for: self.configuration.flushInterval)
                     }

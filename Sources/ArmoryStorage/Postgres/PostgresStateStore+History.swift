@@ -141,4 +141,21 @@ extension PostgresStateStore {
             return entries
         }
     }
+
+    public func historyHeads() async throws -> [String: HistoryHead] {
+        try await mapErrors {
+            let rows = try await client.query("""
+                SELECT experiment, max(config), max(weights), max(status) FROM (
+                  SELECT experiment, max(version) AS config, 0 AS weights, 0 AS status FROM config_versions GROUP BY experiment
+                  UNION ALL SELECT experiment, 0, max(version), 0 FROM weight_versions GROUP BY experiment
+                  UNION ALL SELECT experiment, 0, 0, max(version) FROM status_changes GROUP BY experiment
+                ) AS heads GROUP BY experiment
+                """, logger: logger)
+            var heads: [String: HistoryHead] = [:]
+            for try await (experiment, config, weights, status) in rows.decode((String, Int, Int, Int).self) {
+                heads[experiment] = HistoryHead(configVersion: config, weightVersion: weights, statusVersion: status)
+            }
+            return heads
+        }
+    }
 }

@@ -103,4 +103,21 @@ extension SQLiteStateStore {
             }
         }
     }
+
+    public func historyHeads() async throws -> [String: HistoryHead] {
+        try await read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT experiment, max(config) AS config, max(weights) AS weights, max(status) AS status FROM (
+                  SELECT experiment, max(version) AS config, 0 AS weights, 0 AS status FROM config_versions GROUP BY experiment
+                  UNION ALL SELECT experiment, 0, max(version), 0 FROM weight_versions GROUP BY experiment
+                  UNION ALL SELECT experiment, 0, 0, max(version) FROM status_changes GROUP BY experiment
+                ) GROUP BY experiment
+                """)
+            var heads: [String: HistoryHead] = [:]
+            for row in rows {
+                heads[row["experiment"]] = HistoryHead(configVersion: row["config"], weightVersion: row["weights"], statusVersion: row["status"])
+            }
+            return heads
+        }
+    }
 }

@@ -59,6 +59,26 @@ public protocol StateStore: Sendable {
     func appendAuditEntry(_ entry: NewAuditEntry) async throws -> AuditEntry
     /// The newest `limit` audit entries, for one experiment or all, newest first.
     func auditEntries(experimentID: String?, limit: Int) async throws -> [AuditEntry]
+    /// The newest config, weight and status version numbers of every experiment with any, in
+    /// one cheap query: what a server polls to learn that another process changed something.
+    func historyHeads() async throws -> [String: HistoryHead]
+}
+
+/// The newest version numbers of one experiment's histories (0 where it has none).
+public struct HistoryHead: Sendable, Hashable {
+    /// The newest config version.
+    public var configVersion: Int
+    /// The newest weight version.
+    public var weightVersion: Int
+    /// The newest status change.
+    public var statusVersion: Int
+
+    /// Creates a head.
+    public init(configVersion: Int = 0, weightVersion: Int = 0, statusVersion: Int = 0) {
+        self.configVersion = configVersion
+        self.weightVersion = weightVersion
+        self.statusVersion = statusVersion
+    }
 }
 
 /// One view or like by one user.

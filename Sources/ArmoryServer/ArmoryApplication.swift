@@ -1,0 +1,200 @@
+import ArmoryCore
+import ArmoryKit
+import ArmoryStorage
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Armory assembled from a ``ServerConfiguration``: algorithm modules loaded, stores opened and
+/// migrated, and every long-running part — the PostgreSQL pool, the event writer, the
+/// experiment catalog, the weight updater, the SIGHUP reloader, the HTTP server — made a
+/// `Service` of one service group with graceful shutdown (the writer drains last-but-one,
+/// after the server stops taking requests, before the pool closes).
+public struct ArmoryApplication: Sendable {
+    /// The configuration it was made from.
+    public let configuration: ServerConfiguration
+    /// What loading the modules found.
+    public let moduleReport: ModuleLoadReport
+    /// The experiments.
+    public let catalog: ExperimentCatalog
+    /// The state store.
+    public let store: any StateStore
+    /// The metrics store.
+    public let metricsStore: any MetricsStore
+    /// The event writer (API roles only).
+    public let writer: EventWriter?
+    /// The weight updater (worker roles only).
+    public let updater: WeightUpdater?
+    /// The metrics `/metrics` shows.
+    public let metrics: ServerMetrics
+    /// The admin token in force.
+    public let adminToken: String
+    /// Signs decision ids.
+    public let signer: DecisionSigner
+    private let backgroundServices: [any Service]
+    private let logger: Logger
+
+    /// Loads modules, opens and migrates the stores. Throws ``ConfigurationError`` (or a storage
+    /// error) with a message that names what to fix.
+    public static func make(
+        configuration: ServerConfiguration, logger: Logger = Logger(label: "armory"),
+        onSeed: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> ArmoryApplication {
+        try configuration.validate()
+        let loader = ModuleLoader(directories: ModuleLoader.defaultDirectories() + configuration.pluginDirectories)
+        var registry = AlgorithmRegistry()
+        let report = loader.load(into: &registry, logger: logger)
+        if let advice = report.emptyAdvice { throw ConfigurationError(advice) }
+
+        let adminToken = try configuration.adminToken ?? LocalSecret.load(named: "admin-token", in: configuration.dataDirectory)
+        let secret = try configuration.decisionSecret ?? LocalSecret.load(named: "decision-secret", in: configuration.dataDirectory)
+        var background: [any Service] = []
+
+        let store: any StateStore
+        let lock: any LeaderLock
+        switch configuration.stateLocation {
+        case .sqlite(let path):
+            store = try SQLiteStateStore(path: path)
+            lock = ProcessLeaderLock()
+        case .postgres(let endpoint):
+            let postgres = PostgresStateStore(endpoint: endpoint, logger: logger)
+            background.append(postgres)
+            store = postgres
+            lock = PostgresLeaderLock(endpoint: endpoint, logger: logger)
+        }
+        try await store.migrate()
+
+        let metricsStore: any MetricsStore = switch configuration.metricsLocation {
+        case .sqlite(let path): try SQLiteMetricsStore(path: path)
+        case .clickhouse(let url): ClickHouseMetricsStore(client: try ClickHouseClient(url: url))
+        }
+        do {
+            try await metricsStore.prepare()
+        } catch {
+            throw ConfigurationError("\(metricsStore.location) cannot be prepared: \(error)")
+        }
+
+        let metrics = ServerMetrics()
+        let failures = ArmFailureCounts()
+        let data = StoreDataSource(store: store)
+        let demo = configuration.demoCatalog
+        let catalog = ExperimentCatalog(
+            directory: configuration.experimentsDirectory, store: store, registry: registry, failures: failures,
+            refreshInterval: configuration.refreshInterval, logger: logger
+        ) {
+            guard let demo, try await store.counts().movies == 0 else { return }
+            onSeed("seeding the demo catalog into \(store.location) (first start): \(demo.movies) movies, \(demo.users) users")
+            let summary = try await DemoSeeder(data: DemoData(movies: demo.movies, users: demo.users, seed: demo.seed)).seed(into: store)
+            onSeed("seeded \(summary.views) views and \(summary.likes) likes in \(String(format: "%.1f", summary.seconds)) s")
+        }
+
+        var writer: EventWriter?
+        if configuration.role.servesHTTP {
+            var writerConfiguration = EventWriter.Configuration(spoolDirectory: configuration.spoolDirectory)
+            writerConfiguration.flushInterval = configuration.flushInterval
+            let eventWriter = try EventWriter(store: metricsStore, history: store, configuration: writerConfiguration, logger: logger) { users in
+                for user in users { data.forgetHistory(of: user) }
+            }
+            background.append(eventWriter)
+            writer = eventWriter
+        }
+        background.append(catalog)
+        var updater: WeightUpdater?
+        if configuration.role.updatesWeights {
+            let weightUpdater = WeightUpdater(catalog: catalog, store: store, metricsStore: metricsStore, lock: lock,
+                                              interval: configuration.updaterInterval, metrics: metrics, logger: logger)
+            background.append(weightUpdater)
+            updater = weightUpdater
+        }
+        background.append(ReloadOnHangup(catalog: catalog, store: store, logger: logger))
+        return ArmoryApplication(
+            configuration: configuration, moduleReport: report, catalog: catalog, store: store, metricsStore: metricsStore,
+            writer: writer, updater: updater, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)),
+            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data
+        )
+    }
+
+    private let registry: AlgorithmRegistry
+    private let failures: ArmFailureCounts
+    private let data: StoreDataSource
+
+    private init(
+        configuration: ServerConfiguration, moduleReport: ModuleLoadReport, catalog: ExperimentCatalog, store: any StateStore,
+        metricsStore: any MetricsStore, writer: EventWriter?, updater: WeightUpdater?, metrics: ServerMetrics, adminToken: String,
+        signer: DecisionSigner, backgroundServices: [any Service], logger: Logger, registry: AlgorithmRegistry,
+        failures: ArmFailureCounts, data: StoreDataSource
+    ) {
+        self.configuration = configuration
+        self.moduleReport = moduleReport
+        self.catalog = catalog
+        self.store = store
+        self.metricsStore = metricsStore
+        self.writer = writer
+        self.updater = updater
+        self.metrics = metrics
+        self.adminToken = adminToken
+        self.signer = signer
+        self.backgroundServices = backgroundServices
+        self.logger = logger
+        self.registry = registry
+        self.failures = failures
+        self.data = data
+    }
+
+    /// The HTTP API over this application's parts.
+    public var api: ArmoryAPI {
+        ArmoryAPI(catalog: catalog, registry: registry, moduleReport: moduleReport, store: store, metricsStore: metricsStore,
+                  writer: writer, signer: signer, data: data, failures: failures, metrics: metrics, adminToken: adminToken)
+    }
+
+    /// The Hummingbird application: the router, with every other part as its services; it
+    /// starts listening once the experiments are loaded. `onListening` gets the bound address.
+    public func makeHTTPApplication(onListening: @escaping @Sendable (String) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var app = Application(
+            router: api.makeRouter().router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            services: backgroundServices,
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
+                await onListening(address ?? "\(configuration.host):\(configuration.port)")
+            },
+            logger: logger
+        )
+        let catalog = catalog
+        app.beforeServerStarts { try await catalog.waitUntilLoaded() }
+        return app
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run(onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+        let app = makeHTTPApplication(onListening: onListening)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Reloads the experiment files on SIGHUP, as `POST /v1/admin/reload` does.
+struct ReloadOnHangup: Service {
+    let catalog: ExperimentCatalog
+    let store: any StateStore
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        try await catalog.waitUntilLoaded()
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                do {
+                    let report = try await catalog.reload(actor: "sighup")
+                    _ = try await store.appendAuditEntry(.init(
+                        experimentID: nil, actor: "sighup", action: "reload", reason: "SIGHUP",
+                        detail: "loaded=\(report.loaded.count) refused=\(report.refused.map(\.file)) removed=\(report.removed)", createdAt: Date()))
+                } catch {
+                    logger.error("reload on SIGHUP failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

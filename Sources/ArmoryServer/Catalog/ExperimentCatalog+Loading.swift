@@ -1,0 +1,129 @@
+import ArmoryCore
+import ArmoryStorage
+import Foundation
+
+extension ExperimentCatalog {
+    /// Reads and validates every file, records new config versions and weights in the store,
+    /// and swaps the served experiments in one step. A store failure throws before anything
+    /// is swapped, so the previous experiments keep serving.
+    func load(actor: String) async throws -> ReloadReport {
+        let (sources, unreadable) = ExperimentFiles.read([directory])
+        let results = ExperimentValidator(algorithms: registry.descriptors).validate(sources)
+        let (current, owners) = snapshot
+        var next: [String: LiveExperiment] = [:]
+        var nextOwners: [String: String] = [:]
+        var report = ReloadReport()
+        func refuse(_ file: String, _ problems: [String]) {
+            // The experiment this file served before keeps serving, unless another file now declares it.
+            var kept: String?
+            if let id = owners[file], let previous = current[id], next[id] == nil {
+                next[id] = previous
+                nextOwners[file] = id
+                kept = id
+            }
+            report.refused.append(.init(file: file, problems: problems, keptServing: kept))
+        }
+        for (source, result) in zip(sources, results) {
+            guard let experiment = result.experiment else {
+                refuse(result.path, result.problems.map(\.description))
+                continue
+            }
+            do {
+                let (live, isNew) = try await makeLive(experiment, yaml: String(decoding: source.contents, as: UTF8.self),
+                                                       file: result.path, actor: actor)
+                next[experiment.id] = live
+                nextOwners[result.path] = experiment.id
+                report.loaded.append(.init(id: experiment.id, configVersion: live.config.version, isNewVersion: isNew, file: result.path))
+            } catch let error as ArmRecommender.SetupError {
+                refuse(result.path, ["\(result.path): \(error.description)"])
+            }
+        }
+        for problem in unreadable where problem.path != directory {
+            refuse(problem.path, [problem.description])
+        }
+        if let problem = unreadable.first(where: { $0.path == directory }), !problem.message.contains("holds no") {
+            // The folder itself is missing: keep everything rather than stop every experiment.
+            report.refused.append(.init(file: directory, problems: [problem.description], keptServing: nil))
+            for (file, id) in owners where next[id] == nil {
+                next[id] = current[id]
+                nextOwners[file] = id
+            }
+        }
+        report.removed = current.keys.filter { next[$0] == nil }.sorted()
+        report.loaded.sort { $0.id < $1.id }
+        replace(experiments: next, fileOwners: nextOwners)
+        return report
+    }
+
+    /// The serving state of `experiment`, appending a config version when its text is new and
+    /// weights when its arms or weights changed.
+    private func makeLive(_ experiment: Experiment, yaml: String, file: String, actor: String) async throws -> (LiveExperiment, Bool) {
+        let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures)
+        let now = Date()
+        let proposed = NewConfigVersion(experiment: experiment, yaml: yaml, sourceFile: file, actor: actor, createdAt: now)
+        var configs = try await store.configVersions(of: experiment.id)
+        let isNew = configs.last?.sha256 != proposed.sha256
+        if isNew {
+            configs.append(try await store.appendConfigVersion(proposed))
+        }
+        let config = configs[configs.count - 1]
+        var weights = try await store.weightVersions(of: experiment.id)
+        let phaseConfig = weights.last { $0.reason == .initial }.flatMap { initial in
+            configs.first { $0.version == initial.configVersion }?.experiment
+        }
+        if let phaseConfig, Self.sameArms(phaseConfig, experiment) {
+            // Same arms: the phase goes on. Weights edited in the file take effect as a manual change.
+            let previousFile = configs.count >= 2 ? configs[configs.count - 2].experiment : phaseConfig
+            if isNew, previousFile.weights != experiment.weights, let last = weights.last {
+                weights.append(try await store.appendWeightVersion(WeightVersion(
+                    experimentID: experiment.id, version: last.version + 1, configVersion: config.version, arms: experiment.arms.map(\.name),
+                    weights: experiment.weights, reason: .manual, actor: actor, note: "weights changed in \(file)", createdAt: now
+                )))
+            }
+        } else {
+            // New arms (or a new experiment) begin a new phase with the file's weights.
+            weights.append(try await store.appendWeightVersion(.initial(for: experiment, configVersion: config.version, at: now)))
+        }
+        let phaseStart = weights.last { $0.reason == .initial }?.createdAt ?? now
+        let statusChange = try await store.statusChanges(of: experiment.id).last
+        // The file speaks for the status from the first of the trailing config versions that declare it.
+        var fileStatusSince = config.createdAt
+        for version in configs.reversed() {
+            guard version.experiment.status == experiment.status else { break }
+            fileStatusSince = version.createdAt
+        }
+        let live = LiveExperiment(
+            experiment: experiment, config: config, recommender: recommender, weights: weights[weights.count - 1], phaseStart: phaseStart,
+            serving: LiveExperiment.serving(experiment, fileStatusSince: fileStatusSince, statusChange: statusChange),
+            statusChange: statusChange, fileStatusSince: fileStatusSince
+        )
+        return (live, isNew)
+    }
+
+    /// Whether two versions of an experiment measure the same thing: the same arms (names,
+    /// algorithms, parameters, in order) and the same objective. Weights, coverage and
+    /// descriptions may change within a phase.
+    static func sameArms(_ first: Experiment, _ second: Experiment) -> Bool {
+        first.objective == second.objective
+            && first.arms.map { [$0.name, $0.algorithm] } == second.arms.map { [$0.name, $0.algorithm] }
+            && first.arms.map(\.parameters) == second.arms.map(\.parameters)
+    }
+
+    /// Picks up weight versions and status changes that other processes appended.
+    func refresh() async throws {
+        let heads = try await store.historyHeads()
+        for live in snapshot.experiments.values {
+            guard let head = heads[live.id] else { continue }
+            if head.weightVersion > live.weights.version, let newest = try await store.weightVersions(of: live.id).last {
+                publish(newest)
+                logger.info("new weights", metadata: ["experiment": "\(live.id)", "version": "\(newest.version)",
+                                                      "weights": "\(newest.weights.map { String(format: "%.3f", $0) })"])
+            }
+            if head.statusVersion > (live.statusChange?.version ?? 0), let newest = try await store.statusChanges(of: live.id).last {
+                publish(newest)
+                logger.info("new status", metadata: ["experiment": "\(live.id)", "status": "\(newest.status.rawValue)",
+                                                     "pinned_arm": "\(newest.pinnedArm ?? "-")"])
+            }
+        }
+    }
+}

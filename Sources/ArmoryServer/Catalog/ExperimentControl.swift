@@ -1,0 +1,87 @@
+import ArmoryCore
+import ArmoryStorage
+import Foundation
+
+/// The changes people make to a running experiment — roll back, pause, resume — each appended
+/// to the experiment's history (never editing it), recorded in the audit log with who and why,
+/// and served at once by this process (others pick it up on their next refresh).
+public struct ExperimentControl: Sendable {
+    /// Where to roll back to.
+    public enum Target: Sendable, Hashable {
+        /// Restore the weights of this version, as a new version.
+        case version(Int)
+        /// Send every unit to this arm and freeze updates.
+        case arm(String)
+    }
+
+    let catalog: ExperimentCatalog
+    let store: any StateStore
+
+    /// Rolls `experimentID` back to `target`.
+    public func rollback(_ experimentID: String, to target: Target, actor: String, reason: String) async throws -> LiveExperiment {
+        let live = try experiment(experimentID)
+        let now = Date()
+        switch target {
+        case .version(let number):
+            let versions = try await store.weightVersions(of: experimentID)
+            guard let restored = versions.first(where: { $0.version == number }) else {
+                throw APIError(.notFound, "unknown_version", "experiment '\(experimentID)' has weight versions 1 to \(versions.count), not \(number)")
+            }
+            let arms = live.experiment.arms.map(\.name)
+            guard restored.arms == arms else {
+                throw APIError(.conflict, "arms_changed", "weight version \(number) is for arms \(restored.arms.joined(separator: ", ")); "
+                    + "the experiment now has \(arms.joined(separator: ", "))")
+            }
+            let stored = try await store.appendWeightVersion(WeightVersion(
+                experimentID: experimentID, version: 0, configVersion: live.config.version, arms: arms, weights: restored.weights,
+                reason: .rollback, actor: actor, note: reason, createdAt: now
+            ))
+            catalog.publish(stored)
+            // Restored weights are meant to be served: a pin to one arm ends with them.
+            if case .pinned = live.serving {
+                catalog.publish(try await store.appendStatusChange(NewStatusChange(
+                    experimentID: experimentID, status: .running, actor: actor, reason: reason, createdAt: now)))
+            }
+            _ = try await store.appendAuditEntry(NewAuditEntry(
+                experimentID: experimentID, actor: actor, action: "rollback", reason: reason,
+                detail: "to_version=\(number) new_version=\(stored.version)", createdAt: now))
+        case .arm(let arm):
+            guard live.experiment.arms.contains(where: { $0.name == arm }) else {
+                throw APIError.invalid("to_arm", "experiment '\(experimentID)' has no arm '\(arm)'; its arms are "
+                    + live.experiment.arms.map(\.name).joined(separator: ", "))
+            }
+            catalog.publish(try await store.appendStatusChange(NewStatusChange(
+                experimentID: experimentID, status: .running, pinnedArm: arm, actor: actor, reason: reason, createdAt: now)))
+            _ = try await store.appendAuditEntry(NewAuditEntry(
+                experimentID: experimentID, actor: actor, action: "rollback", reason: reason, detail: "to_arm=\(arm)", createdAt: now))
+        }
+        return try experiment(experimentID)
+    }
+
+    /// Pauses `experimentID`: every unit gets the fallback arm and weights are frozen.
+    public func pause(_ experimentID: String, actor: String, reason: String) async throws -> LiveExperiment {
+        try await changeStatus(experimentID, to: .paused, action: "pause", actor: actor, reason: reason)
+    }
+
+    /// Resumes `experimentID`: serving by the weights again (also ends a pin to one arm).
+    public func resume(_ experimentID: String, actor: String, reason: String) async throws -> LiveExperiment {
+        try await changeStatus(experimentID, to: .running, action: "resume", actor: actor, reason: reason)
+    }
+
+    private func changeStatus(
+        _ experimentID: String, to status: ExperimentStatus, action: String, actor: String, reason: String
+    ) async throws -> LiveExperiment {
+        _ = try experiment(experimentID)
+        let now = Date()
+        catalog.publish(try await store.appendStatusChange(NewStatusChange(
+            experimentID: experimentID, status: status, actor: actor, reason: reason, createdAt: now)))
+        _ = try await store.appendAuditEntry(NewAuditEntry(
+            experimentID: experimentID, actor: actor, action: action, reason: reason, createdAt: now))
+        return try experiment(experimentID)
+    }
+
+    private func experiment(_ id: String) throws -> LiveExperiment {
+        guard let live = catalog.experiment(id) else { throw APIError.unknownExperiment(id) }
+        return live
+    }
+}

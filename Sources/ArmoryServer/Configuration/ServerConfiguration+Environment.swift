@@ -1,0 +1,71 @@
+import ArmoryStorage
+import Foundation
+
+extension ServerConfiguration {
+    /// The environment variables read, with what each sets.
+    public static let environmentVariables: [(name: String, meaning: String)] = [
+        ("ARMORY_HOST", "the address to listen on (127.0.0.1)"),
+        ("ARMORY_PORT", "the port to listen on (8080)"),
+        ("ARMORY_DATABASE_URL", "the state store: postgres://user:password@host:port/database (a SQLite file in .armory)"),
+        ("ARMORY_CLICKHOUSE_URL", "the metrics store: http://user:password@host:8123/database (a SQLite file in .armory)"),
+        ("ARMORY_ADMIN_TOKEN", "the bearer token for admin requests (generated into .armory/admin-token)"),
+        ("ARMORY_DECISION_SECRET", "the secret decision ids are signed with; share it between replicas (generated into .armory/decision-secret)"),
+    ]
+
+    /// The configuration the environment describes, on top of the embedded defaults. Throws
+    /// ``ConfigurationError`` naming the variable when one is malformed.
+    public init(environment: [String: String]) throws {
+        self.init()
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        if let host = value("ARMORY_HOST") { self.host = host }
+        if let text = value("ARMORY_PORT") {
+            guard let port = Int(text), (0...65_535).contains(port) else {
+                throw ConfigurationError("ARMORY_PORT must be a port number from 0 to 65535, not '\(text)'")
+            }
+            self.port = port
+        }
+        if let url = value(StateStoreLocation.environmentVariable) {
+            do {
+                state = try StateStoreLocation(url)
+            } catch let error as StorageError {
+                throw ConfigurationError(error.message)
+            }
+        }
+        if let url = value("ARMORY_CLICKHOUSE_URL") {
+            guard (try? ClickHouseClient(url: url)) != nil else {
+                throw ConfigurationError("ARMORY_CLICKHOUSE_URL is not a ClickHouse URL: expected http://user:password@host:8123/database")
+            }
+            metrics = .clickhouse(url: url)
+        }
+        adminToken = value("ARMORY_ADMIN_TOKEN")
+        decisionSecret = value("ARMORY_DECISION_SECRET")
+    }
+
+    /// Checks values that flags and variables may have set wrong.
+    public func validate() throws {
+        guard (0...65_535).contains(port) else { throw ConfigurationError("the port must be from 0 to 65535, not \(port)") }
+        if let adminToken, adminToken.utf8.count < 16 {
+            throw ConfigurationError("ARMORY_ADMIN_TOKEN must be at least 16 characters")
+        }
+        if let decisionSecret, decisionSecret.utf8.count < 16 {
+            throw ConfigurationError("ARMORY_DECISION_SECRET must be at least 16 characters")
+        }
+        if let demoCatalog, demoCatalog.movies < 1 || demoCatalog.users < 0 {
+            throw ConfigurationError("the demo catalog needs at least one movie and no negative number of users")
+        }
+    }
+}
+
+/// A configuration problem, named so the user can fix it.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var description: String
+
+    /// Creates an error.
+    public init(_ description: String) {
+        self.description = description
+    }
+}

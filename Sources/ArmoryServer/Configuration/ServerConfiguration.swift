@@ -1,0 +1,103 @@
+import ArmoryStorage
+import Foundation
+
+/// Everything `armory serve` and `armory worker` need to know, with the embedded defaults: no
+/// servers, SQLite files and the spool in `./.armory`, experiments in `./experiments`,
+/// 127.0.0.1:8080. Read from flags and the environment by ``ServerConfiguration/init(environment:)``.
+public struct ServerConfiguration: Sendable {
+    /// Which parts of Armory a process runs.
+    public enum Role: String, Sendable, Hashable, CaseIterable {
+        /// The HTTP API only: any number of replicas.
+        case api
+        /// The weight updater only (one active at a time).
+        case worker
+        /// Both, in one process: the embedded default.
+        case all
+
+        /// Whether the process serves HTTP.
+        public var servesHTTP: Bool { self != .worker }
+        /// Whether the process runs the weight updater.
+        public var updatesWeights: Bool { self != .api }
+    }
+
+    /// Where the metrics live.
+    public enum MetricsLocation: Sendable, Hashable, CustomStringConvertible {
+        /// A SQLite file (the embedded default).
+        case sqlite(path: String)
+        /// A ClickHouse server, by its HTTP URL.
+        case clickhouse(url: String)
+
+        public var description: String {
+            switch self {
+            case .sqlite(let path): "SQLite file \(path)"
+            case .clickhouse(let url): (try? ClickHouseClient(url: url))?.location ?? "ClickHouse"
+            }
+        }
+    }
+
+    /// The demo catalog seeded into an empty state store on first start.
+    public struct DemoCatalog: Sendable, Hashable {
+        /// Movies.
+        public var movies = 5_000
+        /// Users with views and likes.
+        public var users = 10_000
+        /// The generator's seed.
+        public var seed: UInt64 = 1
+
+        /// The defaults `armory demo seed` and `armory demo traffic` also use.
+        public init(movies: Int = 5_000, users: Int = 10_000, seed: UInt64 = 1) {
+            self.movies = movies
+            self.users = users
+            self.seed = seed
+        }
+    }
+
+    /// The address to listen on.
+    public var host = "127.0.0.1"
+    /// The port to listen on; 0 picks a free one.
+    public var port = 8080
+    /// What this process runs.
+    public var role = Role.all
+    /// The folder of experiment files.
+    public var experimentsDirectory = "experiments"
+    /// The folder for the embedded stores, the event spool and generated secrets.
+    public var dataDirectory = ".armory"
+    /// The state store; `nil` means the SQLite file in ``dataDirectory``.
+    public var state: StateStoreLocation?
+    /// The metrics store; `nil` means the SQLite file in ``dataDirectory``.
+    public var metrics: MetricsLocation?
+    /// The bearer token that admin requests must carry; `nil` means the one in
+    /// `<dataDirectory>/admin-token`, made on first start.
+    public var adminToken: String?
+    /// The secret decision ids are signed with (shared by every replica); `nil` means the one in
+    /// `<dataDirectory>/decision-secret`, made on first start.
+    public var decisionSecret: String?
+    /// Extra folders of algorithm modules, after the executable's own and `ARMORY_PLUGINS_DIR`.
+    public var pluginDirectories: [String] = []
+    /// The demo catalog to seed into an empty store; `nil` seeds nothing.
+    public var demoCatalog: DemoCatalog? = DemoCatalog()
+    /// How often a server polls the state store for weights and status changes made elsewhere.
+    public var refreshInterval: Duration = .seconds(2)
+    /// How often the weight updater looks for experiments due an update.
+    public var updaterInterval: Duration = .seconds(1)
+    /// How often the event writer flushes.
+    public var flushInterval: Duration = .milliseconds(50)
+
+    /// The embedded defaults.
+    public init() {}
+
+    /// The state store in use.
+    public var stateLocation: StateStoreLocation {
+        state ?? .sqlite(path: (dataDirectory as NSString).appendingPathComponent("armory.sqlite"))
+    }
+
+    /// The metrics store in use.
+    public var metricsLocation: MetricsLocation {
+        metrics ?? .sqlite(path: (dataDirectory as NSString).appendingPathComponent("metrics.sqlite"))
+    }
+
+    /// The folder of the event writer's spool.
+    public var spoolDirectory: String {
+        (dataDirectory as NSString).appendingPathComponent("spool")
+    }
+}

@@ -1,0 +1,80 @@
+import ArmoryKit
+import Foundation
+import Hummingbird
+
+extension ArmoryAPI {
+    func addOperationRoutes(to table: inout RouteTable) {
+        table.add(.get, "/health") { _, _ in
+            try APIJSON.response(["status": "ok"])
+        }
+
+        table.add(.get, "/ready") { _, context in
+            // Ready when the experiments are loaded and the state store answers. The metrics
+            // store may be down: events are spooled meanwhile.
+            do {
+                _ = try await store.historyHeads()
+            } catch {
+                context.logger.warning("not ready: the state store does not answer", metadata: ["error": "\(error)"])
+                throw APIError.unavailable("not_ready", "the state store does not answer", retryAfter: 5)
+            }
+            return try APIJSON.response(ReadyStatus(status: "ready", experiments: catalog.experiments.count,
+                                                    algorithms: registry.descriptors.count))
+        }
+
+        table.add(.get, "/metrics") { _, _ in
+            APIJSON.text(metrics.render(writer: writer?.statistics, failures: failures), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+
+        table.add(.get, "/openapi.yaml") { _, _ in
+            APIJSON.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
+        }
+
+        table.add(.get, "/v1/algorithms") { _, _ in
+            try APIJSON.response(AlgorithmList(
+                algorithms: registry.all.map { AlgorithmList.Algorithm(descriptor: $0.descriptor, file: $0.file) },
+                refused: moduleReport.refused, directories: moduleReport.directories
+            ))
+        }
+    }
+}
+
+struct ReadyStatus: Encodable {
+    var status: String
+    var experiments: Int
+    var algorithms: Int
+}
+
+/// The algorithm modules loaded, and the files refused.
+struct AlgorithmList: Encodable {
+    struct Algorithm: Encodable {
+        struct Parameter: Encodable {
+            var name: String
+            var type: String
+            var defaultValue: PlainParameter?
+            var minimum: Double?
+            var maximum: Double?
+            var summary: String
+        }
+
+        var name: String
+        var version: String
+        var summary: String
+        var parameters: [Parameter]
+        var file: String
+
+        init(descriptor: AlgorithmDescriptor, file: String) {
+            name = descriptor.name
+            version = descriptor.version
+            summary = descriptor.summary
+            parameters = descriptor.parameters.map {
+                Parameter(name: $0.name, type: $0.type.rawValue, defaultValue: $0.defaultValue.map(PlainParameter.init),
+                          minimum: $0.minimum, maximum: $0.maximum, summary: $0.summary)
+            }
+            self.file = file
+        }
+    }
+
+    var algorithms: [Algorithm]
+    var refused: [ModuleLoadReport.Refused]
+    var directories: [String]
+}

@@ -1,0 +1,96 @@
+import ArmoryStorage
+import CoreMetrics
+import Foundation
+import Prometheus
+import Synchronization
+
+/// The server's metrics, recorded through swift-metrics into a Prometheus registry of its own
+/// (so two servers in one process, as in tests, never share counters) and rendered by
+/// ``render(writer:failures:)`` for `GET /metrics`. Labels are route templates, experiments,
+/// arms and kinds — never users or movies.
+public final class ServerMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    /// What has been exported of counts kept elsewhere (module failures, the writer's totals).
+    private let exported = Mutex<[String: Int]>([:])
+
+    /// Empty metrics.
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Fine buckets at the low end: the recommendation target is p99 ≤ 10 ms.
+        factory.defaultDurationHistogramBuckets = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000]
+            .map { Duration.microseconds(Int64($0 * 1_000)) }
+        self.factory = factory
+    }
+
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
+    }
+
+    /// Adds `amount` to the counter `name` with `labels`.
+    public func increment(_ name: String, _ labels: [(String, String)] = [], by amount: Int = 1) {
+        let key = Self.key(name, labels)
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment(by: amount)
+    }
+
+    /// Records a duration in the histogram `name`.
+    public func record(_ name: String, _ labels: [(String, String)], nanoseconds: Int64) {
+        let key = Self.key(name, labels)
+        let timer = timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Sets the gauge `name`.
+    public func set(_ name: String, _ labels: [(String, String)] = [], to value: Double) {
+        let key = Self.key(name, labels)
+        let gauge = gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
+            gauges[key] = gauge
+            return gauge
+        }
+        gauge.record(value)
+    }
+
+    /// Brings the counter `name` up to `total`, a count kept elsewhere that only grows.
+    public func catchUp(_ name: String, _ labels: [(String, String)] = [], to total: Int) {
+        let key = Self.key(name, labels)
+        let delta = exported.withLock { exported in
+            defer { exported[key] = max(exported[key] ?? 0, total) }
+            return total - (exported[key] ?? 0)
+        }
+        // Touch the counter even at zero, so it is listed from the first scrape.
+        increment(name, labels, by: max(delta, 0))
+    }
+
+    /// The Prometheus text exposition, after copying in the gauges and totals kept by the event
+    /// writer and the module failure counters.
+    public func render(writer: EventWriter.Statistics?, failures: ArmFailureCounts) -> String {
+        if let writer {
+            set("armory_event_queue_events", to: Double(writer.queued))
+            set("armory_event_spool_bytes", to: Double(writer.spoolBytes))
+            catchUp("armory_events_inserted_total", to: writer.inserted)
+            catchUp("armory_events_spooled_total", to: writer.spooled)
+            catchUp("armory_event_store_failures_total", to: writer.failures)
+            catchUp("armory_history_append_failures_total", to: writer.historyFailures)
+        }
+        for (key, count) in failures.snapshot() {
+            catchUp("armory_module_failures_total", [("experiment", key.experiment), ("arm", key.arm), ("kind", key.kind.rawValue)], to: count)
+        }
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,122 @@
+import ArmoryCore
+import ArmoryStorage
+import Foundation
+
+/// How an experiment's arms are doing in its current phase: per arm the decisions, successes,
+/// rate, posterior, 95% credible interval, P(best), expected loss and weight in force, and a
+/// sample-ratio-mismatch check. What `GET /v1/experiments/{id}/results` returns.
+public struct ExperimentResults: Sendable, Codable, Hashable {
+    /// One arm.
+    public struct ArmResult: Sendable, Codable, Hashable {
+        /// The arm.
+        public var arm: String
+        /// Its algorithm.
+        public var algorithm: String
+        /// Decisions counted (impressions in the phase).
+        public var trials: Int
+        /// Decisions with a success: a click (ctr) or a conversion (conversion); 0 for engagement.
+        public var successes: Int
+        /// Successes per decision, or the mean engagement per decision; `nil` with no decisions.
+        public var rate: Double?
+        /// The posterior mean; `nil` when there is no posterior yet.
+        public var posteriorMean: Double?
+        /// The 95% credible interval's lower end.
+        public var intervalLow: Double?
+        /// The 95% credible interval's upper end.
+        public var intervalHigh: Double?
+        /// The probability that this arm is the best.
+        public var probabilityBest: Double?
+        /// The expected loss of choosing this arm.
+        public var expectedLoss: Double?
+        /// The weight in force.
+        public var weight: Double
+        /// How often its module failed (threw or overran) in this process since it started.
+        public var moduleFailures: Int
+    }
+
+    /// The experiment.
+    public var experiment: String
+    /// What it optimizes.
+    public var objective: Objective
+    /// `running`, `paused` or `pinned`.
+    public var status: String
+    /// The config version served.
+    public var configVersion: Int
+    /// The weight version in force.
+    public var weightVersion: Int
+    /// When the phase began; earlier decisions are not counted.
+    public var phaseStart: Date
+    /// How P(best) was computed.
+    public var method: String?
+    /// The arms, in the experiment's order.
+    public var arms: [ArmResult]
+    /// The chi-square p-value of the arms' decision counts against the weights (small means the
+    /// split is not what the weights say: a bug in assignment or in event collection).
+    public var srmPValue: Double?
+    /// Why there is no p-value, when there is none.
+    public var srmNote: String?
+
+    /// The results of `live` from its `aggregates`.
+    public init(live: LiveExperiment, aggregates: [ArmAggregate], failures: ArmFailureCounts) {
+        let experiment = live.experiment
+        let prior = experiment.bandit?.prior ?? .uniform
+        let observations = experiment.arms.map { arm in
+            let totals = aggregates.first { $0.experiment == experiment.id && $0.arm == arm.name }
+            return ArmObservation(
+                arm: arm.name, trials: totals?.trials ?? 0,
+                successes: experiment.objective == .conversion ? totals?.converted ?? 0 : totals?.clicked ?? 0,
+                valueSum: totals?.engagementSum ?? 0, valueSumOfSquares: totals?.engagementSumOfSquares ?? 0
+            )
+        }
+        let posteriors = observations.map { $0.posterior(for: experiment.objective, prior: prior) }
+        let complete = posteriors.compactMap { $0 }
+        let analysis = complete.count == posteriors.count && !complete.isEmpty ? BestArmAnalysis.exact(complete) : nil
+        let weights = live.effectiveWeights
+        self.experiment = experiment.id
+        objective = experiment.objective
+        status = live.statusName
+        configVersion = live.config.version
+        weightVersion = live.weights.version
+        phaseStart = live.phaseStart
+        method = analysis?.method.description
+        arms = experiment.arms.indices.map { index in
+            let observation = observations[index]
+            let interval = posteriors[index]?.credibleInterval(level: 0.95)
+            let rate: Double? = observation.trials == 0 ? nil : experiment.objective.isRate
+                ? Double(observation.successes) / Double(observation.trials) : observation.valueSum / Double(observation.trials)
+            return ArmResult(
+                arm: observation.arm, algorithm: experiment.arms[index].algorithm, trials: observation.trials,
+                successes: experiment.objective.isRate ? observation.successes : 0, rate: rate,
+                posteriorMean: posteriors[index]?.mean, intervalLow: interval?.lowerBound, intervalHigh: interval?.upperBound,
+                probabilityBest: analysis?.probabilityBest[index], expectedLoss: analysis?.expectedLoss[index], weight: weights[index],
+                moduleFailures: ArmFailureCounts.Kind.allCases.reduce(0) {
+                    $0 + failures.count(experiment: experiment.id, arm: observation.arm, kind: $1)
+                }
+            )
+        }
+        // SRM compares counts with one set of weights; once weights moved within the phase,
+        // each decision had its own, and one set would flag a split that is correct.
+        if live.weights.reason != .initial {
+            srmNote = "not computed: the weights changed during the phase, so no single split is expected"
+        } else if let check = SampleRatioMismatch(observed: observations.map(\.trials), weights: weights) {
+            srmPValue = check.pValue
+        } else {
+            srmNote = "not computed: no decisions yet"
+        }
+    }
+
+    /// The arms as CSV (RFC 4180), one row per arm, with a header.
+    public var csv: String {
+        func number(_ value: Double?) -> String { value.map { String($0) } ?? "" }
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
+        }
+        let header = "experiment,arm,algorithm,trials,successes,rate,posterior_mean,interval_low,interval_high,probability_best,expected_loss,weight"
+        let rows = arms.map { arm in
+            [field(experiment), field(arm.arm), field(arm.algorithm), String(arm.trials), String(arm.successes), number(arm.rate),
+             number(arm.posteriorMean), number(arm.intervalLow), number(arm.intervalHigh), number(arm.probabilityBest),
+             number(arm.expectedLoss), String(arm.weight)].joined(separator: ",")
+        }
+        return ([header] + rows).joined(separator: "\r\n") + "\r\n"
+    }
+}

@@ -1,0 +1,110 @@
+import ArmoryCore
+import ArmoryKit
+import ArmoryStorage
+import Foundation
+import Logging
+
+/// Answers `GET /v1/recommendations`: places the user in an arm by the experiment's current
+/// weights, asks the arm's module (under the time budget, with the fallback arm behind it),
+/// signs a decision id and records the impression when the user counts in the experiment.
+public struct RecommendationService: Sendable {
+    /// The answer.
+    public struct Recommendations: Sendable, Codable, Hashable {
+        /// One movie.
+        public struct Item: Sendable, Codable, Hashable {
+            /// The movie's id.
+            public var movieID: Int
+            /// Its title.
+            public var title: String
+            /// The module's score.
+            public var score: Double
+
+            enum CodingKeys: String, CodingKey {
+                case movieID = "movie_id", title, score
+            }
+        }
+
+        /// Send it back with clicks, conversions and engagement.
+        public var decisionID: String
+        /// The experiment.
+        public var experiment: String
+        /// The arm the user was placed in.
+        public var arm: String
+        /// The algorithm whose list this is (the fallback arm's, when the arm's module failed).
+        public var algorithm: String
+        /// Whether the decision counts in the experiment (false outside coverage, while paused or pinned).
+        public var inExperiment: Bool
+        /// Whether the fallback arm answered because the arm's module failed.
+        public var fallbackUsed: Bool
+        /// The movies, best first.
+        public var items: [Item]
+
+        enum CodingKeys: String, CodingKey {
+            case decisionID = "decision_id", experiment, arm, algorithm, inExperiment = "in_experiment", fallbackUsed = "fallback_used", items
+        }
+    }
+
+    /// The most movies one request may ask for.
+    public static let maximumLimit = 100
+
+    let catalog: ExperimentCatalog
+    let data: any DataSource
+    let signer: DecisionSigner
+    let writer: EventWriter
+    let metrics: ServerMetrics
+
+    /// Recommendations for `userID` in `experimentID`.
+    public func recommend(userID: String?, experimentID: String?, limit limitText: String?, logger: Logger) async throws -> Recommendations {
+        guard let userID, !userID.isEmpty else { throw APIError.invalid("user_id", "user_id is required") }
+        guard userID.utf8.count <= 256 else { throw APIError.invalid("user_id", "user_id may be at most 256 bytes") }
+        guard let experimentID, !experimentID.isEmpty else { throw APIError.invalid("experiment", "experiment is required") }
+        var limit = 10
+        if let limitText {
+            guard let parsed = Int(limitText), (1...Self.maximumLimit).contains(parsed) else {
+                throw APIError.invalid("limit", "limit must be a whole number from 1 to \(Self.maximumLimit), not '\(limitText)'")
+            }
+            limit = parsed
+        }
+        guard let live = catalog.experiment(experimentID) else { throw APIError.unknownExperiment(experimentID) }
+
+        let now = Date()
+        // Millisecond precision, as in the decision id, so the impression and later outcomes
+        // carry the very same decision time.
+        let time = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1_000).rounded() / 1_000)
+        let placement = live.place(userID)
+        let outcome: ArmRecommender.Outcome
+        do {
+            outcome = try await live.recommender.recommend(
+                arm: placement.arm, RecommendationRequest(userID: userID, limit: limit, time: now), data: data, logger: logger)
+        } catch let error as ArmRecommender.Unavailable {
+            metrics.increment("armory_recommendation_errors_total", [("experiment", live.id)])
+            logger.error("no arm could answer", metadata: ["experiment": "\(live.id)", "detail": "\(error.description)"])
+            throw APIError.unavailable("arm_unavailable", "neither arm '\(placement.arm)' nor the fallback arm could recommend; try again")
+        }
+        let decision = Decision(experiment: live.id, arm: placement.arm, configVersion: live.config.version,
+                                weightVersion: live.weights.version, userID: userID, time: time, nonce: UInt64.random(in: .min ... .max))
+        let decisionID = signer.id(for: decision)
+        if placement.isCounted {
+            let impression = Event(eventID: decisionID, type: .impression, time: time, decisionID: decisionID, experiment: live.id,
+                                   arm: placement.arm, configVersion: live.config.version, weightVersion: live.weights.version,
+                                   decisionTime: time, userID: userID, items: outcome.items.map(\.movieID))
+            do {
+                try writer.enqueue([impression])
+            } catch {
+                // The list is still served; the decision just goes uncounted.
+                metrics.increment("armory_impressions_dropped_total", [("experiment", live.id)])
+                logger.warning("impression not recorded", metadata: ["decision_id": "\(decisionID)", "error": "\(error)"])
+            }
+        }
+        metrics.increment("armory_decisions_total", [("experiment", live.id), ("arm", placement.arm), ("counted", String(placement.isCounted))])
+        logger.debug("decision", metadata: [
+            "decision_id": "\(decisionID)", "experiment": "\(live.id)", "arm": "\(placement.arm)", "served_by": "\(outcome.servedBy)",
+        ])
+        let movies = try await data.catalog()
+        return Recommendations(
+            decisionID: decisionID, experiment: live.id, arm: placement.arm, algorithm: outcome.algorithm, inExperiment: placement.isCounted,
+            fallbackUsed: outcome.servedBy != placement.arm,
+            items: outcome.items.map { Recommendations.Item(movieID: $0.movieID, title: movies.movie(id: $0.movieID)?.title ?? "", score: $0.score) }
+        )
+    }
+}

@@ -1,0 +1,145 @@
+import ArmoryCore
+import ArmoryStorage
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Moves traffic: for each running Thompson experiment due an update, reads every arm's totals
+/// from the metrics store (one query for all of them), runs the policy, appends the new
+/// ``WeightVersion`` to the state store and serves it. Runs only while holding the
+/// ``LeaderLock``, so one process updates at a time. When the metrics store fails, weights stay
+/// as they are, the failure is logged (once until it recovers) and counted, and the next cycle
+/// tries again.
+public final class WeightUpdater: Service, Sendable {
+    /// What one cycle did for one experiment.
+    public enum Outcome: Sendable, Hashable {
+        /// New weights, appended and served.
+        case updated(WeightVersion)
+        /// No new weights yet, and why.
+        case waiting(String)
+        /// Another process changed the experiment since this one last looked; next cycle.
+        case skipped
+    }
+
+    private let catalog: ExperimentCatalog
+    private let store: any StateStore
+    private let metricsStore: any MetricsStore
+    private let lock: any LeaderLock
+    private let interval: Duration
+    private let metrics: ServerMetrics
+    private let logger: Logger
+    /// When each experiment last had its totals read, so one in burn-in is read once per
+    /// `update_every`, not every cycle; and whether the last cycle failed (to log once).
+    private let state = Mutex<(lastRead: [String: Date], isFailing: Bool)>(([:], false))
+
+    /// An updater of `catalog`'s experiments.
+    public init(
+        catalog: ExperimentCatalog, store: any StateStore, metricsStore: any MetricsStore, lock: any LeaderLock,
+        interval: Duration = .seconds(1), metrics: ServerMetrics, logger: Logger = Logger(label: "armory.updater")
+    ) {
+        self.catalog = catalog
+        self.store = store
+        self.metricsStore = metricsStore
+        self.lock = lock
+        self.interval = interval
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await catalog.waitUntilLoaded()
+        // Shutdown cancels the loop (nothing in a cycle needs finishing); that is not a failure.
+        try? await cancelWhenGracefulShutdown {
+            try await self.lock.whileLeading {
+                self.metrics.set("armory_updater_leader", to: 1)
+                defer { self.metrics.set("armory_updater_leader", to: 0) }
+                while !Task.isCancelled {
+                    _ = await self.runCycle(now: Date())
+                    try await Task.sleep(for: self.interval)
+                }
+            }
+        }
+    }
+
+    /// One cycle at `now`: the outcome for each experiment that was due, by id (empty when the
+    /// metrics or state store failed).
+    @discardableResult
+    public func runCycle(now: Date) async -> [String: Outcome] {
+        let due = catalog.experiments.filter { live in
+            guard live.isUpdating, let settings = live.experiment.bandit else { return false }
+            let policy = ThompsonPolicy(settings: settings, objective: live.experiment.objective)
+            let lastRead = state.withLock { $0.lastRead[live.id] }
+            let lastChange = live.weights.reason == .initial ? nil : live.weights.createdAt
+            return policy.isUpdateDue(lastUpdateAt: lastChange, now: now) && policy.isUpdateDue(lastUpdateAt: lastRead, now: now)
+        }
+        guard !due.isEmpty else { return [:] }
+        do {
+            let heads = try await store.historyHeads()
+            let aggregates = try await metricsStore.aggregates(due.map { ExperimentPhase(experiment: $0.id, since: $0.phaseStart) })
+            var outcomes: [String: Outcome] = [:]
+            for live in due {
+                outcomes[live.id] = try await update(live, aggregates: aggregates, head: heads[live.id], now: now)
+                state.withLock { $0.lastRead[live.id] = now }
+            }
+            recovered()
+            metrics.increment("armory_updater_runs_total", [("outcome", "ok")])
+            return outcomes
+        } catch {
+            metrics.increment("armory_updater_runs_total", [("outcome", "failed")])
+            let isFirst = state.withLock { state in
+                defer { state.isFailing = true }
+                return !state.isFailing
+            }
+            if isFirst {
+                logger.error("cannot update weights; they stay as they are and the next cycle tries again", metadata: [
+                    "error": "\(error)", "experiments": "\(due.map(\.id).joined(separator: ","))",
+                ])
+            }
+            return [:]
+        }
+    }
+
+    private func recovered() {
+        let wasFailing = state.withLock { state in
+            defer { state.isFailing = false }
+            return state.isFailing
+        }
+        if wasFailing { logger.info("weight updates are working again") }
+    }
+
+    private func update(_ live: LiveExperiment, aggregates: [ArmAggregate], head: HistoryHead?, now: Date) async throws -> Outcome {
+        // Weights or a status appended by another process (a rollback through another replica)
+        // win; this process waits until its catalog has them.
+        if let head, head.weightVersion != live.weights.version || head.statusVersion != (live.statusChange?.version ?? 0) {
+            return .skipped
+        }
+        let observations = live.experiment.arms.map { arm in
+            let totals = aggregates.first { $0.experiment == live.id && $0.arm == arm.name }
+            return ArmObservation(
+                arm: arm.name, trials: totals?.trials ?? 0,
+                successes: live.experiment.objective == .conversion ? totals?.converted ?? 0 : totals?.clicked ?? 0,
+                valueSum: totals?.engagementSum ?? 0, valueSumOfSquares: totals?.engagementSumOfSquares ?? 0
+            )
+        }
+        let policy = ThompsonPolicy(settings: live.experiment.bandit!, objective: live.experiment.objective)
+        var previous = live.weights
+        previous.configVersion = live.config.version
+        switch policy.update(after: previous, observations: observations, startedAt: live.phaseStart, now: now,
+                             seed: UInt64.random(in: .min ... .max), actor: "worker") {
+        case .unchanged(let reason):
+            metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "waiting")])
+            logger.debug("no new weights yet", metadata: ["experiment": "\(live.id)", "reason": "\(reason)"])
+            return .waiting(reason)
+        case .updated(let proposed):
+            let stored = try await store.appendWeightVersion(proposed)
+            catalog.publish(stored)
+            metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "updated")])
+            logger.info("new weights", metadata: [
+                "experiment": "\(live.id)", "version": "\(stored.version)",
+                "weights": "\(zip(stored.arms, stored.weights).map { "\($0)=\(String(format: "%.3f", $1))" }.joined(separator: " "))",
+            ])
+            return .updated(stored)
+        }
+    }
+}
