@@ -163,7 +163,20 @@ public struct ArmoryApplication: Sendable {
             logger: logger
         )
         let catalog = catalog
-        app.beforeServerStarts { try await catalog.waitUntilLoaded() }
+        let data = data
+        let logger = logger
+        app.beforeServerStarts {
+            try await catalog.waitUntilLoaded()
+            // Warm what every first request needs: the movie catalog, and each arm's first list
+            // (a cold cache would otherwise make the first requests overrun their time budget).
+            _ = try await data.catalog()
+            for live in catalog.experiments {
+                for arm in live.experiment.arms {
+                    _ = try? await live.recommender.recommend(arm: arm.name, RecommendationRequest(userID: "armory-warm-up", limit: 10),
+                                                              data: data, logger: logger)
+                }
+            }
+        }
         return app
     }
 

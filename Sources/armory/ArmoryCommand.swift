@@ -13,7 +13,8 @@ struct ArmoryCommand: AsyncParsableCommand {
         explore the statistics with `armory stats`, and try a policy offline with `armory simulate`.
         """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, WorkerCommand.self, ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, ExperimentsCommand.self, ResultsCommand.self, RollbackCommand.self,
+                      PauseCommand.self, ResumeCommand.self, ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
     )
 }
 

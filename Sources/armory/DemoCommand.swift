@@ -7,8 +7,8 @@ import Foundation
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Demo data: a synthetic movie catalog and users with views and likes.",
-        subcommands: [DemoSeedCommand.self]
+        abstract: "Demo data: a synthetic movie catalog, users with views and likes, and simulated traffic.",
+        subcommands: [DemoSeedCommand.self, DemoTrafficCommand.self]
     )
 }
 

@@ -37,7 +37,7 @@ struct TextTable {
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
-struct ProgressBar {
+struct ProgressBar: Sendable {
     let total: Int
     let label: String
     private let isTerminal = isatty(STDERR_FILENO) == 1

@@ -5,7 +5,10 @@ import Foundation
 ///
 /// The catalog is held in memory and reloaded every `catalogRefresh`; users' histories are
 /// cached for `historyLifetime` in a bounded cache of the most recently used users; popular
-/// and co-watched lists are cached for `listLifetime`. A module sees data at most that stale.
+/// and co-watched lists are cached for `listLifetime`. The catalog and the lists are loaded
+/// once per key however many requests want them, the load finishes even when the request that
+/// started it overran its budget, and an expired value is served while its reload runs — so a
+/// slow query (the all-time popular list of a large catalog) costs one request's wait, once.
 public final class StoreDataSource: DataSource {
     /// How long each kind of answer may be reused.
     public struct Lifetimes: Sendable {
@@ -24,14 +27,16 @@ public final class StoreDataSource: DataSource {
 
     private let store: any StateStore
     private let lifetimes: Lifetimes
-    private let catalogCache = ExpiringCache<Int, MovieCatalog>(capacity: 1)
+    private let catalogCache: LoadingCache<Int, MovieCatalog>
     private let histories: ExpiringCache<String, UserHistory>
-    private let popular = ExpiringCache<PopularKey, RankedList>(capacity: 1_000)
-    private let coWatched = ExpiringCache<Int, RankedList>(capacity: 20_000)
+    private let popular: LoadingCache<PopularKey, RankedList>
+    private let coWatched: LoadingCache<Int, RankedList>
 
+    /// A popular list is for a genre (or all) and a window *length* in minutes (or all time):
+    /// "the last 7 days" is one key whatever the request's time, reloaded as it expires.
     private struct PopularKey: Hashable {
         var genre: String?
-        var minute: Int?
+        var windowMinutes: Int?
     }
 
     /// A list fetched with a limit: it answers any request for at most that many.
@@ -48,13 +53,14 @@ public final class StoreDataSource: DataSource {
         self.store = store
         self.lifetimes = lifetimes
         histories = ExpiringCache(capacity: lifetimes.hotUsers)
+        // Expired values are served for up to ten lifetimes while they reload.
+        catalogCache = LoadingCache(capacity: 1, lifetime: lifetimes.catalogRefresh, staleLifetime: lifetimes.catalogRefresh * 10)
+        popular = LoadingCache(capacity: 1_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
+        coWatched = LoadingCache(capacity: 20_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
     }
 
     public func catalog() async throws -> MovieCatalog {
-        if let catalog = catalogCache.value(for: 0) { return catalog }
-        let catalog = MovieCatalog(try await store.movies())
-        catalogCache.store(catalog, for: 0, lifetime: lifetimes.catalogRefresh)
-        return catalog
+        try await catalogCache.value(for: 0) { [store] in MovieCatalog(try await store.movies()) }
     }
 
     public func history(of userID: String, since: Date?) async throws -> UserHistory {
@@ -75,26 +81,27 @@ public final class StoreDataSource: DataSource {
     }
 
     public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
-        // Windows are rounded down to the minute, so one list serves every request in that minute.
-        let minute = since.map { Int(($0.timeIntervalSince1970 / 60).rounded(.down)) }
-        let key = PopularKey(genre: genre, minute: minute)
-        if let cached = popular.value(for: key), limit <= cached.limit {
-            return Array(cached.items.prefix(limit))
-        }
+        let minutes = since.map { Int((Date().timeIntervalSince($0) / 60).rounded()) }
         let wanted = max(limit, Self.minimumListLength)
-        let start = minute.map { Date(timeIntervalSince1970: Double($0) * 60) }
-        let list = try await store.popularMovies(genre: genre, since: start, limit: wanted)
-        popular.store(RankedList(items: list, limit: wanted), for: key, lifetime: lifetimes.listLifetime)
-        return Array(list.prefix(limit))
+        var list = try await popular.value(for: PopularKey(genre: genre, windowMinutes: minutes)) { [store] in
+            let start = minutes.map { Date().addingTimeInterval(-Double($0) * 60) }
+            return RankedList(items: try await store.popularMovies(genre: genre, since: start, limit: wanted), limit: wanted)
+        }
+        if list.limit < limit, list.items.count >= list.limit {
+            // A longer list than any asked for so far: load it for this request.
+            list = RankedList(items: try await store.popularMovies(genre: genre, since: since, limit: limit), limit: limit)
+        }
+        return Array(list.items.prefix(limit))
     }
 
     public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
-        if let cached = coWatched.value(for: movieID), limit <= cached.limit {
-            return Array(cached.items.prefix(limit))
-        }
         let wanted = max(limit, Self.minimumListLength)
-        let list = try await store.coWatchedMovies(with: movieID, limit: wanted)
-        coWatched.store(RankedList(items: list, limit: wanted), for: movieID, lifetime: lifetimes.listLifetime)
-        return Array(list.prefix(limit))
+        var list = try await coWatched.value(for: movieID) { [store] in
+            RankedList(items: try await store.coWatchedMovies(with: movieID, limit: wanted), limit: wanted)
+        }
+        if list.limit < limit, list.items.count >= list.limit {
+            list = RankedList(items: try await store.coWatchedMovies(with: movieID, limit: limit), limit: limit)
+        }
+        return Array(list.items.prefix(limit))
     }
 }

@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+
+/// `armory experiments`: the experiments a running server serves.
+struct ExperimentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiments",
+        abstract: "List the experiments a running server serves, with status, versions and weights."
+    )
+
+    @OptionGroup var connection: ServerConnectionOptions
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        try await reportingFailures {
+            let data = try await connection.client.get("/v1/experiments")
+            if format == .json { return try printPrettyJSON(data) }
+            let listing = try Self.decoder.decode(Listing.self, from: data)
+            var table = TextTable(header: ["experiment", "policy", "objective", "status", "config", "weights", "arms (weight)"], leftAligned: [0, 1, 2, 3, 6])
+            for experiment in listing.experiments {
+                let arms = experiment.arms.map { "\($0.name) \(fixed($0.weight, 3))" }.joined(separator: ", ")
+                table.rows.append([experiment.id, experiment.policy, experiment.objective,
+                                   experiment.status + (experiment.pinnedArm.map { " → \($0)" } ?? ""),
+                                   "v\(experiment.configVersion)", "v\(experiment.weightVersion)", arms])
+            }
+            print(table.rendered)
+        }
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    struct Listing: Decodable {
+        struct Experiment: Decodable {
+            struct Arm: Decodable {
+                var name: String
+                var weight: Double
+            }
+
+            var id: String
+            var policy: String
+            var objective: String
+            var status: String
+            var pinnedArm: String?
+            var configVersion: Int
+            var weightVersion: Int
+            var arms: [Arm]
+        }
+
+        var experiments: [Experiment]
+    }
+}
+
+/// `armory results ID`: how an experiment's arms are doing.
+struct ResultsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results",
+        abstract: "Per arm: trials, successes, rate, posterior mean, 95% interval, P(best), expected loss and weight."
+    )
+
+    @Argument(help: "The experiment's id.")
+    var experiment: String
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: ResultsFormat = .table
+
+    @OptionGroup var connection: ServerConnectionOptions
+
+    enum ResultsFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let path = "/v1/experiments/\(experiment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? experiment)/results"
+            switch format {
+            case .csv:
+                print(String(decoding: try await connection.client.get(path + "?format=csv"), as: UTF8.self), terminator: "")
+            case .json:
+                try printPrettyJSON(try await connection.client.get(path))
+            case .table:
+                let results = try ExperimentsCommand.decoder.decode(Results.self, from: try await connection.client.get(path))
+                print("\(results.experiment): \(results.objective), \(results.status), config v\(results.configVersion), "
+                    + "weights v\(results.weightVersion), since \(results.phaseStart)")
+                var table = TextTable(header: ["arm", "algorithm", "trials", "successes", "rate", "mean", "95% interval", "P(best)",
+                                               "exp. loss", "weight"], leftAligned: [0, 1])
+                func number(_ value: Double?, _ digits: Int) -> String { value.map { fixed($0, digits) } ?? "-" }
+                for arm in results.arms {
+                    let interval = arm.intervalLow.map { "[\(fixed($0, 4)), \(number(arm.intervalHigh, 4))]" } ?? "-"
+                    table.rows.append([arm.arm, arm.algorithm, String(arm.trials), String(arm.successes), number(arm.rate, 4),
+                                       number(arm.posteriorMean, 4), interval, number(arm.probabilityBest, 4),
+                                       number(arm.expectedLoss, 5), fixed(arm.weight, 4)])
+                }
+                print(table.rendered)
+                print(results.srmPValue.map { "sample ratio mismatch p = \(fixed($0, 4))" + ($0 < 0.001 ? "  (the split is off: check assignment and event collection)" : "") }
+                    ?? "sample ratio mismatch: \(results.srmNote ?? "not computed")")
+            }
+        }
+    }
+
+    struct Results: Decodable {
+        struct Arm: Decodable {
+            var arm: String
+            var algorithm: String
+            var trials: Int
+            var successes: Int
+            var rate: Double?
+            var posteriorMean: Double?
+            var intervalLow: Double?
+            var intervalHigh: Double?
+            var probabilityBest: Double?
+            var expectedLoss: Double?
+            var weight: Double
+        }
+
+        var experiment: String
+        var objective: String
+        var status: String
+        var configVersion: Int
+        var weightVersion: Int
+        var phaseStart: String
+        var arms: [Arm]
+        var srmPValue: Double?
+        var srmNote: String?
+    }
+}
+
+/// The options every experiment change takes: the experiment, why, and who.
+struct ChangeOptions: ParsableArguments {
+    @Argument(help: "The experiment's id.")
+    var experiment: String
+
+    @Option(help: "Why, for the audit log (required).")
+    var reason: String
+
+    @Option(help: "Who, for the audit log (default $USER).")
+    var actor: String?
+
+    var body: [String: Any] {
+        ["reason": reason, "actor": actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"]
+    }
+
+    func path(_ action: String) -> String {
+        "/v1/experiments/\(experiment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? experiment)/\(action)"
+    }
+}
+
+/// `armory rollback ID (--to-version N | --to-arm NAME) --reason TEXT`.
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Restore an earlier weight version (as a new one), or send all traffic to one arm and freeze updates.",
+        discussion: "Needs the admin token (ARMORY_ADMIN_TOKEN, or .armory/admin-token beside a local server). See the versions with `curl $URL/v1/experiments/ID/weights`."
+    )
+
+    @OptionGroup var change: ChangeOptions
+
+    @Option(help: "The weight version to restore.")
+    var toVersion: Int?
+
+    @Option(help: "The arm to send all traffic to.")
+    var toArm: String?
+
+    @OptionGroup var connection: ServerConnectionOptions
+
+    func validate() throws {
+        guard (toVersion == nil) != (toArm == nil) else { throw ValidationError("give exactly one of --to-version or --to-arm") }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            var body = change.body
+            if let toVersion { body["to_version"] = toVersion }
+            if let toArm { body["to_arm"] = toArm }
+            try printChange(try await connection.client.post(change.path("rollback"), json: body))
+        }
+    }
+}
+
+/// `armory pause ID --reason TEXT`.
+struct PauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Serve every user the fallback arm and freeze the weights (needs the admin token).")
+
+    @OptionGroup var change: ChangeOptions
+    @OptionGroup var connection: ServerConnectionOptions
+
+    func run() async throws {
+        try await reportingFailures { try printChange(try await connection.client.post(change.path("pause"), json: change.body)) }
+    }
+}
+
+/// `armory resume ID --reason TEXT`.
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Serve by the weights again; also ends a rollback to one arm (needs the admin token).")
+
+    @OptionGroup var change: ChangeOptions
+    @OptionGroup var connection: ServerConnectionOptions
+
+    func run() async throws {
+        try await reportingFailures { try printChange(try await connection.client.post(change.path("resume"), json: change.body)) }
+    }
+}
+
+/// One line on what an experiment serves after a change.
+private func printChange(_ data: Data) throws {
+    let experiment = try ExperimentsCommand.decoder.decode(ExperimentsCommand.Listing.Experiment.self, from: data)
+    let arms = experiment.arms.map { "\($0.name) \(fixed($0.weight, 3))" }.joined(separator: ", ")
+    print("\(experiment.id): \(experiment.status)\(experiment.pinnedArm.map { " → \($0)" } ?? ""), weights v\(experiment.weightVersion) (\(arms))")
+}

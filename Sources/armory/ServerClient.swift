@@ -1,0 +1,104 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where a running server is, and how to talk to it: for the commands that use the HTTP API.
+struct ServerConnectionOptions: ParsableArguments {
+    @Option(help: "The server's URL (default $ARMORY_URL or http://127.0.0.1:8080).")
+    var url: String?
+
+    @Option(name: .customLong("data-dir"), help: "Where to find the admin token when ARMORY_ADMIN_TOKEN is unset (the server's --data-dir).")
+    var dataDirectory = ".armory"
+
+    var client: ServerClient {
+        let environment = ProcessInfo.processInfo.environment
+        let base = url ?? environment["ARMORY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080"
+        let token = environment["ARMORY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (try? String(contentsOfFile: (dataDirectory as NSString).appendingPathComponent("admin-token"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return ServerClient(baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, adminToken: token)
+    }
+}
+
+/// A small client of Armory's HTTP API. Errors come back as ``Failure`` with the server's
+/// message, ready to print.
+struct ServerClient: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        /// Whether the server answered 503 (try again later).
+        var isUnavailable = false
+    }
+
+    let baseURL: String
+    let adminToken: String?
+
+    /// GETs `path` and returns the body; a 4xx/5xx throws the server's error message.
+    func get(_ path: String) async throws -> Data {
+        try await send(.GET, path, body: nil)
+    }
+
+    /// POSTs `body` (JSON) to `path` with the admin token.
+    func post(_ path: String, json body: [String: Any]) async throws -> Data {
+        guard let adminToken, !adminToken.isEmpty else {
+            throw Failure(description: "this needs the admin token: set ARMORY_ADMIN_TOKEN (or run from the server's folder, "
+                + "where .armory/admin-token holds it, or pass --data-dir)")
+        }
+        return try await send(.POST, path, body: try JSONSerialization.data(withJSONObject: body), token: adminToken)
+    }
+
+    /// POSTs `body` (JSON bytes) to `path` without the admin token (events).
+    func post(_ path: String, body: Data) async throws -> Data {
+        try await send(.POST, path, body: body)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?, token: String? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        } catch {
+            throw Failure(description: "cannot reach Armory at \(baseURL) (\(error)); is `armory serve` running there?")
+        }
+        let data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
+        guard response.status.code < 400 else {
+            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: data)).map { "\($0.error.message) (\($0.error.code))" }
+            throw Failure(description: detail ?? "the server answered \(response.status.code) \(response.status.reasonPhrase)",
+                          isUnavailable: response.status.code == 503)
+        }
+        return data
+    }
+
+    private struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+        }
+
+        var error: Detail
+    }
+}
+
+/// Runs `body`, printing a ``ServerClient/Failure`` as `error: …` with exit status 1.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as ServerClient.Failure {
+        printError("error: \(failure.description)")
+        throw ExitCode(1)
+    }
+}
+
+/// Prints JSON from the server, pretty.
+func printPrettyJSON(_ data: Data) throws {
+    let object = try JSONSerialization.jsonObject(with: data)
+    let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: pretty, as: UTF8.self))
+}
