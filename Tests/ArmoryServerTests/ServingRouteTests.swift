@@ -1,0 +1,134 @@
+import ArmoryCore
+import ArmoryServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// `GET /v1/recommendations` and `POST /v1/events` on a running embedded server.
+@Suite("Routes: recommendations and events")
+struct ServingRouteTests {
+    @Test("a recommendation names its decision, arm and algorithm, and the arm is the hash's")
+    func recommendation() async throws {
+        let folder = try TestServer.makeFolder(["duel.yaml": TestServer.duel, "rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, armory in
+            let answer = try await client.getJSON("/v1/recommendations?user_id=user-7&experiment=rail&limit=4")
+            let items = try #require(answer["items"] as? [[String: Any]])
+            #expect(items.count == 4)
+            #expect(items.allSatisfy { ($0["title"] as? String)?.isEmpty == false && $0["movie_id"] is Int && $0["score"] is Double })
+            #expect((answer["decision_id"] as? String)?.hasPrefix("d1.") == true)
+            #expect(answer["experiment"] as? String == "rail")
+
+            // Independently: the arm GrowthBook's hashing gives for the weights and coverage in force.
+            let rail = try #require(armory.catalog.experiment("rail"))
+            let assigner = Assigner(seed: "rail", weights: [0.5, 0.5], coverage: 0.5)
+            var counted = 0
+            for index in 0..<60 {
+                let user = "user-\(index)"
+                let served = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=rail")
+                let expected: (arm: String, counted: Bool) = switch assigner.assign(user) {
+                case .arm(let arm): (rail.experiment.arms[arm].name, true)
+                case .fallback: ("control", false)
+                }
+                #expect(served["arm"] as? String == expected.arm, "user \(user)")
+                #expect(served["in_experiment"] as? Bool == expected.counted, "user \(user)")
+                #expect(served["algorithm"] as? String == (expected.arm == "control" ? "popularity" : "history"))
+                if expected.counted { counted += 1 }
+            }
+            // Coverage 0.5 holds about half out; 60 users make both kinds near-certain.
+            #expect(counted > 10 && counted < 50)
+        }
+    }
+
+    @Test("bad recommendation requests are refused, naming the parameter", arguments: [
+        ("experiment=rail", 400, "invalid_user_id"),
+        ("user_id=u1", 400, "invalid_experiment"),
+        ("user_id=u1&experiment=rail&limit=0", 400, "invalid_limit"),
+        ("user_id=u1&experiment=rail&limit=101", 400, "invalid_limit"),
+        ("user_id=u1&experiment=rail&limit=ten", 400, "invalid_limit"),
+        ("user_id=u1&experiment=nope", 404, "unknown_experiment"),
+    ])
+    func badRecommendation(query: String, status: Int, code: String) async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            let response = try await client.execute(uri: "/v1/recommendations?\(query)", method: .get)
+            #expect(Int(response.status.code) == status)
+            #expect(response.errorCode == code)
+            #expect(response.errorMessage?.isEmpty == false)
+        }
+    }
+
+    @Test("events are accepted once durable and counted in the results; a bad batch is refused whole")
+    func events() async throws {
+        let folder = try TestServer.makeFolder(["duel.yaml": TestServer.duel])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            var decisions: [(id: String, arm: String, movie: Int)] = []
+            for index in 0..<20 {
+                let served = try await client.getJSON("/v1/recommendations?user_id=user-\(index)&experiment=duel")
+                let first = try #require((served["items"] as? [[String: Any]])?.first?["movie_id"] as? Int)
+                decisions.append((try #require(served["decision_id"] as? String), try #require(served["arm"] as? String), first))
+            }
+            // One click each on the first 8 decisions (a batch), a second click on decision 0 (still one success).
+            let batch = decisions.prefix(8).map { ["type": "click", "decision_id": $0.id, "movie_id": $0.movie, "position": 0] as [String: Any] }
+            let accepted = try await client.execute(uri: "/v1/events", method: .post, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: batch)))
+            #expect(accepted.status == .accepted)
+            #expect(try accepted.json()["accepted"] as? Int == 8)
+            let again = try await client.post("/v1/events", ["type": "click", "decision_id": decisions[0].id, "movie_id": decisions[0].movie], token: nil)
+            #expect(again.status == .accepted)
+
+            // A batch with one bad event stores none of it.
+            let mixed: [[String: Any]] = [
+                ["type": "click", "decision_id": decisions[10].id, "movie_id": decisions[10].movie],
+                ["type": "click", "decision_id": "d1.forged.signature", "movie_id": 1],
+            ]
+            let refused = try await client.execute(uri: "/v1/events", method: .post, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: mixed)))
+            #expect(refused.status == .badRequest)
+            #expect(refused.errorCode == "unknown_decision")
+            #expect(refused.errorMessage?.hasPrefix("events[1]:") == true)
+
+            let results = try await client.getJSON("/v1/experiments/duel/results")
+            let arms = try #require(results["arms"] as? [[String: Any]])
+            for arm in ["popular", "personal"] {
+                let row = try #require(arms.first { $0["arm"] as? String == arm })
+                #expect(row["trials"] as? Int == decisions.filter { $0.arm == arm }.count, "\(arm) trials")
+                #expect(row["successes"] as? Int == decisions.prefix(8).filter { $0.arm == arm }.count, "\(arm) successes")
+            }
+        }
+    }
+
+    @Test("malformed events are refused with the field named", arguments: [
+        (#"{"type": "impression", "decision_id": "x"}"#, "invalid_type"),
+        (#"{"type": "click", "movie_id": 3}"#, "missing_field"),
+        (#"{"type": "click", "decision_id": "d1.abc.def", "movie_id": 3}"#, "unknown_decision"),
+        (#"{"type": "view", "user_id": "u1"}"#, "missing_field"),
+        (#"{"movie_id": 3}"#, "invalid_json"),
+        (#"{"type": 5}"#, "invalid_json"),
+        (#"[]"#, "invalid_events"),
+        (#"not json"#, "invalid_json"),
+        (#""#, "invalid_json"),
+    ])
+    func badEvent(body: String, code: String) async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            let response = try await client.post("/v1/events", raw: body)
+            #expect(response.status == .badRequest)
+            #expect(response.errorCode == code, "\(response.errorMessage ?? "")")
+        }
+    }
+
+    @Test("a batch over 1000 events is refused")
+    func oversizedBatch() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            let batch = "[" + Array(repeating: #"{"type": "view", "user_id": "u1", "movie_id": 1}"#, count: 1_001).joined(separator: ",") + "]"
+            let response = try await client.post("/v1/events", raw: batch)
+            #expect(response.status == .badRequest)
+            #expect(response.errorCode == "invalid_events")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArmoryServer
+import ArmoryStorage
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+
+/// Runs a whole Armory (every service, a real HTTP listener on a free port) for a test, in a
+/// folder of its own with the experiment files given.
+enum TestServer {
+    static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    static let adminToken = "test-admin-token-0123456789"
+
+    /// A fast Thompson duel (updates every second, a short burn-in) and a fixed split with a holdout.
+    static let duel = """
+        id: duel
+        objective: ctr
+        policy: thompson
+        fallback: popular
+        arms:
+          - { name: popular, algorithm: popularity, weight: 0.5 }
+          - { name: personal, algorithm: history, weight: 0.5 }
+        bandit:
+          update_every: 1s
+          burn_in: { min_trials_per_arm: 30, min_duration: 1s }
+          min_weight: 0.05
+        """
+
+    static let rail = """
+        id: rail
+        description: a fixed split with half the users held out
+        objective: ctr
+        coverage: 0.5
+        fallback: control
+        arms:
+          - { name: control, algorithm: popularity, weight: 0.5 }
+          - { name: personal, algorithm: history, params: { like_boost: 2.0 }, weight: 0.5 }
+        """
+
+    /// A new folder with `files` (name → YAML) in its `experiments/`.
+    static func makeFolder(_ files: [String: String]) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("armory-server-\(UUID().uuidString)")
+        let experiments = folder.appendingPathComponent("experiments")
+        try FileManager.default.createDirectory(at: experiments, withIntermediateDirectories: true)
+        for (name, text) in files {
+            try text.write(to: experiments.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        return folder
+    }
+
+    /// The embedded configuration in `folder`, with a small demo catalog.
+    static func configuration(in folder: URL) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.experimentsDirectory = folder.appendingPathComponent("experiments").path
+        configuration.dataDirectory = folder.appendingPathComponent(".armory").path
+        configuration.adminToken = adminToken
+        configuration.demoCatalog = .init(movies: 400, users: 300)
+        configuration.refreshInterval = .milliseconds(200)
+        configuration.updaterInterval = .milliseconds(200)
+        configuration.flushInterval = .milliseconds(10)
+        return configuration
+    }
+
+    /// Runs Armory with `configuration` and hands `body` a client of it.
+    static func run<T: Sendable>(
+        _ configuration: ServerConfiguration, _ body: @escaping @Sendable (any TestClientProtocol, ArmoryApplication) async throws -> T
+    ) async throws -> T {
+        let armory = try await ArmoryApplication.make(configuration: configuration, logger: quiet)
+        return try await armory.makeHTTPApplication().test(.live) { client in try await body(client, armory) }
+    }
+}
+
+extension TestClientProtocol {
+    /// GETs `uri` and decodes the JSON body, or fails with the status and body.
+    func getJSON(_ uri: String) async throws -> [String: Any] {
+        let response = try await execute(uri: uri, method: .get)
+        return try response.json()
+    }
+
+    /// POSTs a JSON object, with the admin token unless `token` says otherwise.
+    func post(_ uri: String, _ body: [String: Any], token: String? = TestServer.adminToken) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .post, headers: headers,
+                                 body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+    }
+
+    /// POSTs raw bytes.
+    func post(_ uri: String, raw: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: raw))
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            throw TestFailure("\(status.code): not a JSON object: \(String(buffer: body))")
+        }
+        return object
+    }
+
+    /// The `error.code` of an error body.
+    var errorCode: String? {
+        ((try? json())?["error"] as? [String: Any])?["code"] as? String
+    }
+
+    /// The `error.message` of an error body.
+    var errorMessage: String? {
+        ((try? json())?["error"] as? [String: Any])?["message"] as? String
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
