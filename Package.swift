@@ -123,10 +123,22 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: the real test servers, fresh databases on them, and the
+        // lock that keeps an outage test from stopping a server another suite is using.
+        .target(
+            name: "ArmoryTestSupport",
+            dependencies: [
+                "ArmoryStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArmoryServerTests",
             dependencies: [
-                "ArmoryServer",
+                "ArmoryServer", "ArmoryTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -150,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "ArmoryStorageTests",
             dependencies: [
-                "ArmoryStorage", "armory-state-writer", "armory-event-writer",
+                "ArmoryStorage", "ArmoryTestSupport", "armory-state-writer", "armory-event-writer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

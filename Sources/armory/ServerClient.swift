@@ -34,6 +34,15 @@ struct ServerClient: Sendable {
     let baseURL: String
     let adminToken: String?
 
+    /// The process's client: a server that is not there is reported after 3 s (not retried
+    /// until the request's deadline), and enough connections for `demo traffic`'s concurrency.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(3)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// GETs `path` and returns the body; a 4xx/5xx throws the server's error message.
     func get(_ path: String) async throws -> Data {
         try await send(.GET, path, body: nil)
@@ -63,7 +72,7 @@ struct ServerClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(30))
         } catch {
             throw Failure(description: "cannot reach Armory at \(baseURL) (\(error)); is `armory serve` running there?")
         }

@@ -4,6 +4,7 @@ import ArmoryStorage
 import Foundation
 import Logging
 import Testing
+import ArmoryTestSupport
 
 /// The writer against real stores, including a ClickHouse outage and a killed process.
 /// Serialized with the other ClickHouse suite's tests by running alone: it stops the server.
@@ -92,6 +93,11 @@ extension UsesClickHouse {
 
         @Test("ClickHouse down for 12 s mid-stream: writes keep being acknowledged, and afterwards each counts exactly once")
         func clickHouseOutage() async throws {
+            // Other test targets use ClickHouse too; none does while this one stops it.
+            try await ServerOutageLock.clickHouse.exclusively { try await Self.clickHouseOutageBody() }
+        }
+
+        static func clickHouseOutageBody() async throws {
             let client = try await TestMetrics.freshClickHouse()
             let store = ClickHouseMetricsStore(client: client)
             try await store.prepare()
@@ -142,7 +148,7 @@ extension UsesClickHouse {
         func killedProcess() async throws {
             let client = try await TestMetrics.freshClickHouse()
             let spool = Self.temporaryDirectory()
-            let url = try TestMetrics.url(database: client.database)
+            let url = try TestServers.clickHouseURL(database: client.database)
             let executable = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("armory-event-writer")
 
             // The first process: killed after 30 acknowledged batches.
@@ -196,7 +202,7 @@ extension UsesClickHouse {
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw TestStores.TestSetupError("services.sh \(command) \(server) failed") }
+            guard process.terminationStatus == 0 else { throw TestServers.SetupError("services.sh \(command) \(server) failed") }
         }
     }
 }

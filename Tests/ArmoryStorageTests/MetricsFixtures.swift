@@ -1,6 +1,7 @@
 import ArmoryStorage
 import Foundation
 import Testing
+import ArmoryTestSupport
 
 /// The two metrics stores, and fresh ones per test.
 enum MetricsKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -12,29 +13,16 @@ enum MetricsKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 enum TestMetrics {
     static func clickHouseURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["ARMORY_TEST_CLICKHOUSE_URL"], !url.isEmpty else {
-            throw TestStores.TestSetupError("ARMORY_TEST_CLICKHOUSE_URL is not set: run the tests with `bash scripts/test`, which starts ClickHouse")
-        }
-        return url
+        try TestServers.clickHouseURL()
     }
 
     /// A ClickHouse client on a new, empty database of its own.
     static func freshClickHouse() async throws -> ClickHouseClient {
-        let base = try ClickHouseClient(url: clickHouseURL())
-        let name = "armory_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        try await base.execute("CREATE DATABASE \(name)")
-        return try ClickHouseClient(url: url(database: name))
-    }
-
-    /// The test server's URL with `database` in place of its own.
-    static func url(database: String) throws -> String {
-        var components = URLComponents(string: try clickHouseURL())!
-        components.path = "/\(database)"
-        return components.string!
+        try await TestServers.makeClickHouseDatabase()
     }
 
     static func drop(_ client: ClickHouseClient) async {
-        _ = try? await client.execute("DROP DATABASE IF EXISTS \(client.database)")
+        await TestServers.dropClickHouseDatabase(client)
     }
 
     static func withFreshStore<T: Sendable>(_ kind: MetricsKind, _ body: @Sendable (any MetricsStore) async throws -> T) async throws -> T {

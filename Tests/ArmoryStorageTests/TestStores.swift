@@ -4,6 +4,7 @@ import GRDB
 import Logging
 import PostgresNIO
 import Testing
+import ArmoryTestSupport
 
 /// The two stores the shared suite runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -18,35 +19,16 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 enum TestStores {
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    /// The test server's URL. A missing variable fails the test, naming the variable: CI always
-    /// sets it, so the PostgreSQL half of the suite never silently goes missing.
     static func postgresURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["ARMORY_TEST_DATABASE_URL"], !url.isEmpty else {
-            throw TestSetupError("ARMORY_TEST_DATABASE_URL is not set: run the tests with `bash scripts/test`, which starts PostgreSQL")
-        }
-        return url
+        try TestServers.postgresURL()
     }
 
-    struct TestSetupError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    /// A new empty database on the test server; its URL. Dropped by ``dropDatabase(_:)``.
     static func makeDatabase() async throws -> (url: String, name: String) {
-        let base = try PostgresEndpoint(url: postgresURL())
-        let name = "armory_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        try await withAdminConnection(base) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: quiet)
-        }
-        return ("postgres://\(base.username):\(base.password ?? "")@\(base.host):\(base.port)/\(name)", name)
+        try await TestServers.makePostgresDatabase()
     }
 
     static func dropDatabase(_ name: String) async throws {
-        let base = try PostgresEndpoint(url: postgresURL())
-        try await withAdminConnection(base) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: quiet)
-        }
+        try await TestServers.dropPostgresDatabase(name)
     }
 
     @discardableResult

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// The README's walk-through on the embedded default: `armory serve` as a process, then the
+/// commands that talk to it, then SIGTERM.
+@Suite("armory serve and the commands that talk to it")
+struct ServerCommandTests {
+    /// A running `armory serve` in its own folder, on a free port.
+    final class RunningServer: @unchecked Sendable {
+        // @unchecked: the process and pipe are only touched by the test that owns this value.
+        let process = Process()
+        let folder: URL
+        let url: String
+        let errors = Pipe()
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("armory-serve-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: CLIProcess.repositoryRoot.appendingPathComponent("experiments"),
+                                             to: folder.appendingPathComponent("experiments"))
+            process.executableURL = CLIProcess.executable
+            process.arguments = ["serve", "--port", "0", "--demo-movies", "300", "--demo-users", "200"]
+            process.currentDirectoryURL = folder
+            var environment = ProcessInfo.processInfo.environment
+            for name in ["ARMORY_DATABASE_URL", "ARMORY_CLICKHOUSE_URL", "ARMORY_ADMIN_TOKEN", "ARMORY_PORT", "ARMORY_HOST"] {
+                environment[name] = nil
+            }
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            // The first line on standard output says where it listens.
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { break }
+                line += chunk
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let range = text.range(of: #"http://[0-9.]+:[0-9]+"#, options: .regularExpression) else {
+                let errorText = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+                process.terminate()
+                throw TestError("serve did not say where it listens: \(text) \(errorText)")
+            }
+            url = String(text[range])
+        }
+
+        func run(_ arguments: [String]) throws -> CLIProcess.Output {
+            try CLIProcess.run(arguments + ["--url", url], in: folder, environment: ["ARMORY_ADMIN_TOKEN": ""])
+        }
+
+        /// Stops the server with SIGTERM and returns its exit status.
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: folder)
+            return process.terminationStatus
+        }
+    }
+
+    struct TestError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test("serve, list, traffic, results as table, JSON and CSV, rollback, pause, resume; SIGTERM stops it cleanly")
+    func walkThrough() throws {
+        let server = try RunningServer()
+        var stopped = false
+        defer { if !stopped { _ = server.stop() } }
+
+        let experiments = try server.run(["experiments"])
+        #expect(experiments.status == 0, "\(experiments.standardError)")
+        #expect(experiments.standardOutput.contains("because-you-watched") && experiments.standardOutput.contains("homepage-rail"))
+
+        let traffic = try server.run(["demo", "traffic", "--experiment", "homepage-rail", "--decisions", "300", "--movies", "300", "--users", "200"])
+        #expect(traffic.status == 0, "\(traffic.standardError)")
+        #expect(traffic.standardOutput.contains("300 requests"))
+        #expect(traffic.standardOutput.contains("click-through"))
+
+        let table = try server.run(["results", "homepage-rail"])
+        #expect(table.status == 0, "\(table.standardError)")
+        #expect(table.standardOutput.contains("P(best)") && table.standardOutput.contains("sample ratio mismatch"))
+        let json = try server.run(["results", "homepage-rail", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        let arms = object?["arms"] as? [[String: Any]] ?? []
+        #expect(arms.reduce(0) { $0 + ($1["trials"] as? Int ?? 0) } == 300, "coverage 1: every decision counts")
+        let csv = try server.run(["results", "homepage-rail", "--format", "csv"])
+        #expect(csv.standardOutput.split(separator: "\r\n").count == 3)
+
+        // Admin commands find the token in ./.armory/admin-token, as a newcomer's would.
+        let noReason = try server.run(["pause", "homepage-rail"])
+        #expect(noReason.status != 0)
+        let rollback = try server.run(["rollback", "homepage-rail", "--to-arm", "control", "--reason", "personal looks broken"])
+        #expect(rollback.status == 0, "\(rollback.standardError)")
+        #expect(rollback.standardOutput.contains("pinned → control"))
+        let pause = try server.run(["pause", "homepage-rail", "--reason", "investigating", "--actor", "ana"])
+        #expect(pause.standardOutput.contains("homepage-rail: paused"))
+        let resume = try server.run(["resume", "homepage-rail", "--reason", "all clear"])
+        #expect(resume.standardOutput.contains("homepage-rail: running"))
+        let unknown = try server.run(["results", "nope"])
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("unknown_experiment"))
+
+        stopped = true
+        #expect(server.stop() == 0, "SIGTERM shuts down gracefully")
+    }
+
+    @Test("commands say clearly when no server answers")
+    func noServer() throws {
+        let output = try CLIProcess.run(["experiments", "--url", "http://127.0.0.1:1"])
+        #expect(output.status == 1)
+        #expect(output.standardError.contains("cannot reach Armory at http://127.0.0.1:1"))
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The HTTP benchmark: GET /v1/recommendations (an experiment whose arms are the popularity
+# module) against GET /health, with the same wrk settings (-t1 -c64) in the same run, on a
+# release build serving the embedded default (SQLite, demo catalog). Prints both rates, their
+# ratio, the recommendations' p99 and the server's resident memory after the run, each next to
+# its target.
+#
+#   swift build -c release --scratch-path .build-release && bash scripts/bench-http.sh [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-15}
+binary=.build-release/release/armory
+if [ ! -x "$binary" ]; then
+  echo "bench-http: build first: swift build -c release --scratch-path .build-release" >&2
+  exit 1
+fi
+if ! command -v wrk >/dev/null; then
+  echo "bench-http: installing wrk from Debian's packages" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/experiments"
+cat > "$work/experiments/bench.yaml" <<'YAML'
+id: bench
+description: two popularity lists, for the HTTP benchmark
+objective: ctr
+fallback: week
+arms:
+  - { name: week, algorithm: popularity, params: { window_days: 7 }, weight: 0.5 }
+  - { name: month, algorithm: popularity, params: { window_days: 30 }, weight: 0.5 }
+YAML
+cat > "$work/users.lua" <<'LUA'
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", "/v1/recommendations?experiment=bench&limit=10&user_id=user-" .. math.random(0, 9999))
+end
+LUA
+
+"$binary" serve --port 0 --experiments "$work/experiments" --data-dir "$work/.armory" --log-level warning \
+  > "$work/out.log" 2> "$work/err.log" &
+server_pid=$!
+for _ in $(seq 1 600); do
+  grep -q "listening on" "$work/out.log" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/err.log" >&2; exit 1; }
+  sleep 0.1
+done
+url=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/out.log" | head -1)
+[ -n "$url" ] || { echo "bench-http: the server did not start" >&2; cat "$work/err.log" >&2; exit 1; }
+
+# Warm both routes (caches, connections) before measuring.
+wrk -t1 -c64 -d3s "$url/health" >/dev/null
+wrk -t1 -c64 -d3s -s "$work/users.lua" "$url" >/dev/null
+
+wrk -t1 -c64 -d"${seconds}s" --latency "$url/health" > "$work/health.txt"
+wrk -t1 -c64 -d"${seconds}s" --latency -s "$work/users.lua" "$url" > "$work/recommendations.txt"
+rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+
+rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
+percentile() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
+errors() { awk '/Non-2xx|Socket errors/ {print}' "$1"; }
+health_rate=$(rate "$work/health.txt")
+recommendation_rate=$(rate "$work/recommendations.txt")
+p99=$(percentile "$work/recommendations.txt" "99%")
+p50=$(percentile "$work/recommendations.txt" "50%")
+
+echo "wrk -t1 -c64 -d${seconds}s on $(nproc) cores, release build, embedded default (SQLite, demo catalog 5000 movies / 10000 users)"
+printf "GET /health                %10.0f requests/s  (p50 %s, p99 %s)\n" "$health_rate" \
+  "$(percentile "$work/health.txt" "50%")" "$(percentile "$work/health.txt" "99%")"
+printf "GET /v1/recommendations    %10.0f requests/s  (p50 %s, p99 %s)\n" "$recommendation_rate" "$p50" "$p99"
+awk -v r="$recommendation_rate" -v h="$health_rate" \
+  'BEGIN { ratio = r / h; printf "ratio                      %10.2f  (target >= 0.60: %s)\n", ratio, ratio >= 0.6 ? "met" : "MISSED" }'
+awk -v p="$p99" 'BEGIN {
+  value = p + 0; unit = p; gsub(/[0-9.]/, "", unit)
+  ms = unit == "us" ? value / 1000 : unit == "s" ? value * 1000 : value
+  printf "recommendations p99        %10.2f ms  (target <= 10 ms: %s)\n", ms, ms <= 10 ? "met" : "MISSED" }'
+awk -v k="$rss_kib" 'BEGIN { mb = k / 1024; printf "server RSS after the run   %10.1f MB  (target <= 150 MB: %s)\n", mb, mb <= 150 ? "met" : "MISSED" }'
+for file in health recommendations; do
+  if [ -n "$(errors "$work/$file.txt")" ]; then echo "$file: $(errors "$work/$file.txt")"; fi
+done
