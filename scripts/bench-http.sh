@@ -81,12 +81,12 @@ printf "GET /health                %10.0f requests/s  (p50 %s, p99 %s)\n" "$heal
   "$(percentile "$work/health.txt" "50%")" "$(percentile "$work/health.txt" "99%")"
 printf "GET /v1/recommendations    %10.0f requests/s  (p50 %s, p99 %s)\n" "$recommendation_rate" "$p50" "$p99"
 awk -v r="$recommendation_rate" -v h="$health_rate" \
-  'BEGIN { ratio = r / h; printf "ratio                      %10.2f  (target >= 0.60: %s)\n", ratio, ratio >= 0.6 ? "met" : "MISSED" }'
+  'BEGIN { ratio = r / h; printf "ratio                      %10.2f  (target >= 0.60: %s)\n", ratio, (ratio >= 0.6) ? "met" : "MISSED" }'
 awk -v p="$p99" 'BEGIN {
   value = p + 0; unit = p; gsub(/[0-9.]/, "", unit)
   ms = unit == "us" ? value / 1000 : unit == "s" ? value * 1000 : value
-  printf "recommendations p99        %10.2f ms  (target <= 10 ms: %s)\n", ms, ms <= 10 ? "met" : "MISSED" }'
-awk -v k="$rss_kib" 'BEGIN { mb = k / 1024; printf "server RSS after the run   %10.1f MB  (target <= 150 MB: %s)\n", mb, mb <= 150 ? "met" : "MISSED" }'
+  printf "recommendations p99        %10.2f ms  (target <= 10 ms: %s)\n", ms, (ms <= 10) ? "met" : "MISSED" }'
+awk -v k="$rss_kib" 'BEGIN { mb = k / 1024; printf "server RSS after the run   %10.1f MB  (target <= 150 MB: %s)\n", mb, (mb <= 150) ? "met" : "MISSED" }'
 for file in health recommendations; do
   if [ -n "$(errors "$work/$file.txt")" ]; then echo "$file: $(errors "$work/$file.txt")"; fi
 done

@@ -166,3 +166,34 @@ struct ArmRecommenderTests {
         #expect(clock.now - start < .seconds(5), "the modules would take 30 s")
     }
 }
+
+@Suite("Where module calls run")
+struct ModuleIsolationTests {
+    @Test("an arm that overran its budget is moved to the module threads; others stay on the cooperative pool")
+    func quarantine() async throws {
+        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ModuleExecutor(threads: 2))
+        let fixtures = ArmRecommenderTests()
+        let recommender = try ArmRecommender(experiment: fixtures.experiment(budget: .milliseconds(30)), registry: fixtures.registry,
+                                             failures: ArmFailureCounts(), isolation: isolation)
+        let outcome = try await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: fixtures.data,
+                                                      logger: BuiltModules.quietLogger)
+        #expect(outcome.failure == .timeout)
+        #expect(isolation.isQuarantined("isolation/slow"))
+        #expect(!isolation.isQuarantined("isolation/control"), "the fallback answered in time")
+    }
+
+    @Test("the response JSON written by hand decodes to the same value as the encoder's")
+    func handWrittenJSON() throws {
+        let answer = RecommendationService.Recommendations(
+            decisionID: "d1.abc.def", experiment: "rail", arm: "per\"sonal", algorithm: "history", inExperiment: true, fallbackUsed: false,
+            items: [.init(movieID: 3, title: "The \\Quiet\u{01} \"River\" — 東京", score: 2.5), .init(movieID: 9, title: "", score: 0)]
+        )
+        let decoded = try JSONDecoder().decode(RecommendationService.Recommendations.self, from: Data(buffer: answer.jsonBuffer()))
+        #expect(decoded == answer)
+        let nonFinite = RecommendationService.Recommendations(
+            decisionID: "d", experiment: "e", arm: "a", algorithm: "x", inExperiment: false, fallbackUsed: true,
+            items: [.init(movieID: 1, title: "t", score: .nan)])
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: nonFinite.jsonBuffer())) as? [String: Any]
+        #expect(((object?["items"] as? [[String: Any]])?.first?["score"]) is NSNull)
+    }
+}

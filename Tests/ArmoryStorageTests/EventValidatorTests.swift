@@ -1,3 +1,4 @@
+import ArmoryKit
 import ArmoryStorage
 import Foundation
 import Testing
@@ -87,5 +88,31 @@ struct EventValidatorTests {
             #expect(error.code == code, "\(error.message)")
             #expect(!error.message.isEmpty)
         }
+    }
+}
+
+@Suite("Decision ids")
+struct DecisionIDTests {
+    @Test("the URL-safe base64 written by hand equals Foundation's with the alphabet swapped and padding dropped (every length 0…99, seed 5)")
+    func base64URL() {
+        var generator = SplitMix64(seed: 5)
+        for length in 0..<100 {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(DecisionSigner.base64URL(bytes) == expected, "length \(length)")
+        }
+    }
+
+    @Test("an id round-trips its decision, and a copy of the keyed HMAC signs like a fresh one")
+    func roundTrip() throws {
+        let signer = DecisionSigner(secret: Data("a-secret-of-sixteen-bytes".utf8))
+        let decision = Decision(experiment: "rail", arm: "personal", configVersion: 3, weightVersion: 7, userID: "user-Ω",
+                                time: Date(timeIntervalSince1970: 1_795_600_000.123), nonce: 42)
+        let first = signer.id(for: decision)
+        #expect(signer.id(for: decision) == first, "signing twice gives the same id")
+        #expect(DecisionSigner(secret: Data("a-secret-of-sixteen-bytes".utf8)).id(for: decision) == first)
+        #expect(try #require(signer.decision(from: first)) == decision)
+        #expect(DecisionSigner(secret: Data("another-secret-sixteen".utf8)).decision(from: first) == nil)
     }
 }

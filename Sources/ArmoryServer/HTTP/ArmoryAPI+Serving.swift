@@ -12,7 +12,8 @@ extension ArmoryAPI {
             let query = request.uri.queryParameters
             let answer = try await recommendations.recommend(
                 userID: query.get("user_id"), experimentID: query.get("experiment"), limit: query.get("limit"), logger: context.logger)
-            return try APIJSON.response(answer)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: answer.jsonBuffer()))
         }
 
         table.add(.post, "/v1/events") { request, context in

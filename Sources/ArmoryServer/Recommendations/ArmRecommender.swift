@@ -36,13 +36,13 @@ public struct ArmRecommender: Sendable {
     public let experiment: Experiment
     private let algorithms: [String: any RecommendationAlgorithm]
     private let failures: ArmFailureCounts
-    private let executor: ModuleExecutor
+    private let isolation: ModuleIsolation
 
     /// Creates an instance of each arm's algorithm from `registry`; throws ``SetupError`` naming
-    /// the first arm whose algorithm is unknown or refuses its parameters. Modules run on
-    /// `executor`'s threads.
+    /// the first arm whose algorithm is unknown or refuses its parameters. Where module calls
+    /// run is `isolation`'s choice.
     public init(
-        experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, executor: ModuleExecutor = .shared
+        experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, isolation: ModuleIsolation = .shared
     ) throws {
         var algorithms: [String: any RecommendationAlgorithm] = [:]
         for arm in experiment.arms {
@@ -55,7 +55,7 @@ public struct ArmRecommender: Sendable {
         self.experiment = experiment
         self.algorithms = algorithms
         self.failures = failures
-        self.executor = executor
+        self.isolation = isolation
     }
 
     /// Recommendations from `arm`, or from the fallback arm when `arm`'s module fails.
@@ -102,7 +102,9 @@ public struct ArmRecommender: Sendable {
         }
         let budget = experiment.timeBudget
         do {
-            let items = try await TimeBudget.run(budget, on: executor) { try await algorithm.recommend(request, data: data) }
+            let items = try await TimeBudget.run(budget, isolation: isolation, arm: "\(experiment.id)/\(arm)") {
+                try await algorithm.recommend(request, data: data)
+            }
             return .success(Array(items.prefix(request.limit)))
         } catch let overrun as TimeBudget.Overrun {
             return .failure(Failure(kind: .timeout, detail: "no answer within \(DurationText.format(overrun.budget))"))

@@ -11,24 +11,34 @@ enum TimeBudget {
 
     /// The result of `operation`, or ``Overrun`` once `budget` has passed, whichever comes first.
     ///
-    /// The operation runs on `executor`, in a task of its own that is cancelled on overrun but
-    /// not awaited: a module that ignores cancellation (a blocking loop, say) cannot hold the
-    /// caller past its budget. Such a task keeps its thread until it returns, and its result is
-    /// dropped. This is the one place Armory starts a task it does not wait for, and that is why.
+    /// The operation runs in a task of its own — on the cooperative pool or on the module
+    /// threads, as `isolation` decides for `arm` — that is cancelled on overrun but not awaited:
+    /// a module that ignores cancellation (a blocking loop, say) cannot hold the caller past its
+    /// budget. Such a task keeps its thread until it returns, and its result is dropped. This is
+    /// the one place Armory starts a task it does not wait for, and that is why.
     static func run<T: Sendable>(
-        _ budget: Duration, on executor: ModuleExecutor, _ operation: @escaping @Sendable () async throws -> T
+        _ budget: Duration, isolation: ModuleIsolation, arm: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
-                let work = Task(executorPreference: executor) {
-                    do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                let work = Task(executorPreference: globalConcurrentExecutor) {
+                    // The slot is taken once the task runs, so a queue of requests waiting for a
+                    // thread does not fill it; a call that cannot have one moves to the module threads.
+                    if isolation.enterInline(arm) {
+                        defer { isolation.leave() }
+                        do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                    } else {
+                        await withTaskExecutorPreference(isolation.executor) {
+                            do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                        }
+                    }
                 }
-                // The timer runs on a Dispatch queue, not in a task, so it fires on time even
-                // when every cooperative thread is busy. After an answer it is a no-op.
-                DispatchQueue.global().asyncAfter(deadline: .now() + budget.timeInterval) {
-                    race.finish(.failure(Overrun(budget: budget)))
+                // The timer has a thread of its own, not a task, so it fires on time even when
+                // every cooperative thread is busy. After an answer it is a no-op.
+                DeadlineTimer.shared.schedule(after: budget) {
+                    race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
                 }
                 race.onFinish { work.cancel() }
             }
@@ -69,18 +79,21 @@ enum TimeBudget {
             if runNow { cleanup() }
         }
 
-        func finish(_ outcome: Result<T, any Error>) {
-            let (continuation, cleanup) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
-                guard !state.isFinished else { return (nil, nil) }
+        /// Settles the race with `outcome` unless it is settled; when this call settles it,
+        /// `whenFirst` runs before the waiter resumes.
+        func finish(_ outcome: Result<T, any Error>, whenFirst: () -> Void = {}) {
+            let (isFirst, continuation, cleanup) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+                guard !state.isFinished else { return (false, nil, nil) }
                 state.isFinished = true
                 guard let continuation = state.continuation else {
                     // Cancelled before the continuation was handed over; `start` resumes it.
                     state.outcome = outcome
-                    return (nil, state.cleanup)
+                    return (true, nil, state.cleanup)
                 }
                 state.continuation = nil
-                return (continuation, state.cleanup)
+                return (true, continuation, state.cleanup)
             }
+            if isFirst { whenFirst() }
             continuation?.resume(with: outcome)
             cleanup?()
         }

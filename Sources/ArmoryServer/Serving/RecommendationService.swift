@@ -22,6 +22,13 @@ public struct RecommendationService: Sendable {
             enum CodingKeys: String, CodingKey {
                 case movieID = "movie_id", title, score
             }
+
+            /// Creates an item.
+            public init(movieID: Int, title: String, score: Double) {
+                self.movieID = movieID
+                self.title = title
+                self.score = score
+            }
         }
 
         /// Send it back with clicks, conversions and engagement.
@@ -41,6 +48,17 @@ public struct RecommendationService: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case decisionID = "decision_id", experiment, arm, algorithm, inExperiment = "in_experiment", fallbackUsed = "fallback_used", items
+        }
+
+        /// Creates an answer.
+        public init(decisionID: String, experiment: String, arm: String, algorithm: String, inExperiment: Bool, fallbackUsed: Bool, items: [Item]) {
+            self.decisionID = decisionID
+            self.experiment = experiment
+            self.arm = arm
+            self.algorithm = algorithm
+            self.inExperiment = inExperiment
+            self.fallbackUsed = fallbackUsed
+            self.items = items
         }
     }
 

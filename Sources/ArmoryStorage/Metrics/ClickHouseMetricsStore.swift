@@ -222,17 +222,7 @@ enum JSONEachRow {
         buffer.writeString("\"position\":\(event.position),\"items\":[\(event.items.map(String.init).joined(separator: ","))]}\n")
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped.
     static func string(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case 0..<0x20: buffer.writeString(String(format: "\\u%04x", byte))
-            default: buffer.writeInteger(byte)
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeJSONString(text)
     }
 }

@@ -34,18 +34,24 @@ public struct Decision: Sendable, Hashable, Codable {
 /// an outcome event names its decision and the server can trust the experiment and arm in it
 /// without a lookup; an id the server did not make fails ``decision(from:)``.
 public struct DecisionSigner: Sendable {
-    private let key: SymmetricKey
+    /// An HMAC already keyed: each signature copies it, skipping the key set-up.
+    private let keyed: HMAC<SHA256>
 
     /// A signer with `secret` (share it between replicas; at least 16 bytes).
     public init(secret: some DataProtocol) {
-        key = SymmetricKey(data: Data(secret))
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret)))
     }
 
     /// `d1.<payload>.<signature>`, URL-safe.
     public func id(for decision: Decision) -> String {
-        let fields = [decision.experiment, decision.arm, String(decision.configVersion), String(decision.weightVersion),
-                      decision.userID, String(Int64((decision.time.timeIntervalSince1970 * 1_000).rounded())), String(decision.nonce)]
-        let payload = Self.base64URL(Data(fields.joined(separator: "\n").utf8))
+        var text = decision.experiment
+        text.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 48)
+        for field in [decision.arm, String(decision.configVersion), String(decision.weightVersion), decision.userID,
+                      String(Int64((decision.time.timeIntervalSince1970 * 1_000).rounded())), String(decision.nonce)] {
+            text += "\n"
+            text += field
+        }
+        let payload = Self.base64URL(Array(text.utf8))
         return "d1.\(payload).\(signature(of: payload))"
     }
 
@@ -67,13 +73,37 @@ public struct DecisionSigner: Sendable {
     }
 
     private func signature(of payload: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)
-        return String(Self.base64URL(Data(mac)).prefix(32))
+        var hmac = keyed
+        hmac.update(data: Array(payload.utf8))
+        return String(Self.base64URL(Array(hmac.finalize())).prefix(32))
     }
 
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5), written directly: this
+    /// runs twice for every decision.
+    public static func base64URL(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { output in
+            var written = 0
+            var index = 0
+            while index + 3 <= bytes.count {
+                let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                for shift in [18, 12, 6, 0] {
+                    output[written] = alphabet[Int((value >> UInt32(shift)) & 63)]
+                    written += 1
+                }
+                index += 3
+            }
+            let remaining = bytes.count - index
+            if remaining > 0 {
+                let value = UInt32(bytes[index]) << 16 | (remaining == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+                for shift in (remaining == 2 ? [18, 12, 6] : [18, 12]) {
+                    output[written] = alphabet[Int((value >> UInt32(shift)) & 63)]
+                    written += 1
+                }
+            }
+            return written
+        }
     }
 
     private static func data(base64URL text: String) -> Data? {

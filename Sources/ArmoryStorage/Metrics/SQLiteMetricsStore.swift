@@ -19,7 +19,9 @@ public final class SQLiteMetricsStore: MetricsStore {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(30)
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384")
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StorageError(.invalidLocation, "cannot open SQLite file \(path): \(error)")
