@@ -57,6 +57,12 @@ public final class ModuleIsolation: Sendable {
         state.withLock { $0.quarantined[arm] = until }
     }
 
+    /// Whether `arm`'s calls go straight to the module threads, without trying for a slot:
+    /// it is quarantined, or this isolation has no slots.
+    func usesModuleThreadsOnly(_ arm: String) -> Bool {
+        inlineLimit == 0 || isQuarantined(arm)
+    }
+
     /// Whether `arm` is on the module threads now.
     public func isQuarantined(_ arm: String) -> Bool {
         let now = ContinuousClock.now

@@ -11,8 +11,10 @@ enum TimeBudget {
 
     /// The result of `operation`, or ``Overrun`` once `budget` has passed, whichever comes first.
     ///
-    /// The operation runs in a task of its own — on the cooperative pool or on the module
-    /// threads, as `isolation` decides for `arm` — that is cancelled on overrun but not awaited:
+    /// `budget` runs from the moment the operation starts; waiting for a thread counts only past
+    /// a second allowance (the budget again, at least 100 ms). The operation runs in a task of
+    /// its own — on the cooperative pool or on the module threads, as `isolation` decides for
+    /// `arm` — that is cancelled on overrun but not awaited:
     /// a module that ignores cancellation (a blocking loop, say) cannot hold the caller past its
     /// budget. Such a task keeps its thread until it returns, and its result is dropped. This is
     /// the one place Armory starts a task it does not wait for, and that is why.
@@ -23,22 +25,36 @@ enum TimeBudget {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
-                let work = Task(executorPreference: globalConcurrentExecutor) {
+                // A quarantined arm goes straight to the module threads: it never waits for a
+                // cooperative thread, however busy they are.
+                let direct = isolation.usesModuleThreadsOnly(arm)
+                let work = Task(executorPreference: direct ? isolation.executor : globalConcurrentExecutor) {
+                    // The budget is the module's: it starts when the call does, not while the task
+                    // waits for a thread behind other work.
+                    DeadlineTimer.shared.schedule(after: budget) {
+                        race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
+                    }
+                    @Sendable func attempt() async {
+                        do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                    }
                     // The slot is taken once the task runs, so a queue of requests waiting for a
                     // thread does not fill it; a call that cannot have one moves to the module threads.
-                    if isolation.enterInline(arm) {
+                    if direct {
+                        await attempt()
+                    } else if isolation.enterInline(arm) {
                         defer { isolation.leave() }
-                        do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                        await attempt()
                     } else {
-                        await withTaskExecutorPreference(isolation.executor) {
-                            do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
-                        }
+                        await withTaskExecutorPreference(isolation.executor) { await attempt() }
                     }
                 }
-                // The timer has a thread of its own, not a task, so it fires on time even when
-                // every cooperative thread is busy. After an answer it is a no-op.
-                DeadlineTimer.shared.schedule(after: budget) {
-                    race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
+                // The timers have a thread of their own, not a task, so they fire on time even
+                // when every cooperative thread is busy; after an answer they are no-ops. This one
+                // bounds the whole wait, should the call not start at all (every thread taken):
+                // the arm then moves to the module threads.
+                let allowance = budget + max(budget, .milliseconds(100))
+                DeadlineTimer.shared.schedule(after: allowance) {
+                    race.finish(.failure(Overrun(budget: allowance))) { isolation.quarantine(arm) }
                 }
                 race.onFinish { work.cancel() }
             }
