@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The HTTP benchmark: GET /v1/recommendations (an experiment whose arms are the popularity
 # module) against GET /health, with the same wrk settings (-t1 -c64) in the same run, on a
-# release build serving the embedded default (SQLite, demo catalog). Prints both rates, their
+# release build serving the embedded default (SQLite, demo catalog), or the stores named by
+# ARMORY_DATABASE_URL and ARMORY_CLICKHOUSE_URL when they are set. Prints both rates, their
 # ratio, the recommendations' p99 and the server's resident memory after the run, each next to
 # its target.
 #
@@ -76,7 +77,12 @@ recommendation_rate=$(rate "$work/recommendations.txt")
 p99=$(percentile "$work/recommendations.txt" "99%")
 p50=$(percentile "$work/recommendations.txt" "50%")
 
-echo "wrk -t1 -c64 -d${seconds}s on $(nproc) cores, release build, embedded default (SQLite, demo catalog 5000 movies / 10000 users)"
+stores="embedded default (SQLite state and metrics)"
+if [ -n "${ARMORY_DATABASE_URL:-}" ] || [ -n "${ARMORY_CLICKHOUSE_URL:-}" ]; then
+  stores="state ${ARMORY_DATABASE_URL:+PostgreSQL}${ARMORY_DATABASE_URL:-SQLite}, metrics ${ARMORY_CLICKHOUSE_URL:+ClickHouse}${ARMORY_CLICKHOUSE_URL:-SQLite}"
+  stores=$(echo "$stores" | sed -E 's#(PostgreSQL|ClickHouse)[a-z]+://[^ ,]*#\1#g')
+fi
+echo "wrk -t1 -c64 -d${seconds}s on $(nproc) cores, release build, $stores, demo catalog 5000 movies / 10000 users"
 printf "GET /health                %10.0f requests/s  (p50 %s, p99 %s)\n" "$health_rate" \
   "$(percentile "$work/health.txt" "50%")" "$(percentile "$work/health.txt" "99%")"
 printf "GET /v1/recommendations    %10.0f requests/s  (p50 %s, p99 %s)\n" "$recommendation_rate" "$p50" "$p99"

@@ -54,7 +54,7 @@ func benchmarkModules() async {
             return (try? await guarded.recommend(arm: "hot", request, data: data))?.items.count ?? 0
         }
         report("  popularity via ArmRecommender, p50 / p99", "\(microseconds(p50)) / \(microseconds(p99))")
-        report("    cost of isolation (budget + module thread)", microseconds(p50 - direct))
+        report("    cost of isolation (budget + own task)", microseconds(p50 - direct))
     }
 }
 
