@@ -164,17 +164,14 @@ public struct ArmoryApplication: Sendable {
         )
         let catalog = catalog
         let data = data
-        let logger = logger
         app.beforeServerStarts {
             try await catalog.waitUntilLoaded()
-            // Warm what every first request needs: the movie catalog, and each arm's first list
-            // (a cold cache would otherwise make the first requests overrun their time budget).
+            // Warm what every first request needs: the movie catalog, and each arm's first list,
+            // with no budget (the all-time popular list of the demo catalog takes seconds to count
+            // in a debug build; the first requests would otherwise overrun theirs).
             _ = try await data.catalog()
             for live in catalog.experiments {
-                for arm in live.experiment.arms {
-                    _ = try? await live.recommender.recommend(arm: arm.name, RecommendationRequest(userID: "armory-warm-up", limit: 10),
-                                                              data: data, logger: logger)
-                }
+                await live.recommender.warmUp(RecommendationRequest(userID: "armory-warm-up", limit: 10), data: data)
             }
         }
         return app

@@ -12,7 +12,6 @@ extension UsesClickHouse {
     @Suite("EventWriter: batches, backpressure, a durable spool, and nothing lost or doubled")
     struct EventWriterTests {
         static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
 
         static func impressions(_ prefix: String, count: Int, experiment: String = "rail") -> [Event] {
             (0..<count).map { Event(eventID: "\(prefix)-\($0)", type: .impression, time: Date(), decisionID: "\(prefix)-\($0)",
@@ -196,13 +195,7 @@ extension UsesClickHouse {
         }
 
         static func services(_ command: String, _ server: String) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [repositoryRoot.appendingPathComponent("scripts/services.sh").path, command, server]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw TestServers.SetupError("services.sh \(command) \(server) failed") }
+            try TestServers.services(command, server)
         }
     }
 }

@@ -127,3 +127,27 @@ public actor ServerOutageLock {
         }
     }
 }
+
+extension TestServers {
+    /// The Redis test server's URL.
+    public static func redisURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["ARMORY_TEST_REDIS_URL"], !url.isEmpty else {
+            throw SetupError("ARMORY_TEST_REDIS_URL is not set: run the tests with `bash scripts/test`, which starts Redis")
+        }
+        return url
+    }
+
+    /// Runs `scripts/services.sh <command> <server>` (for the tests that stop a server).
+    public static func services(_ command: String, _ server: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        process.arguments = [root.appendingPathComponent("scripts/services.sh").path, command, server]
+        process.currentDirectoryURL = root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SetupError("services.sh \(command) \(server) failed") }
+    }
+}

@@ -91,6 +91,16 @@ public struct ArmRecommender: Sendable {
         }
     }
 
+    /// Asks every arm once for `request`, with no time budget, and waits: what the server does
+    /// before it listens, so the caches a module fills on its first call (a popular list from a
+    /// large catalog can take seconds to count) are full before the first real request. Failures
+    /// are ignored here; requests will meet them under the budget.
+    public func warmUp(_ request: RecommendationRequest, data: any DataSource) async {
+        for algorithm in algorithms.values {
+            _ = try? await algorithm.recommend(request, data: data)
+        }
+    }
+
     private struct Failure: Error {
         var kind: ArmFailureCounts.Kind
         var detail: String
