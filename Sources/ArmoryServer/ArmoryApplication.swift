@@ -82,6 +82,7 @@ public struct ArmoryApplication: Sendable {
         let demo = configuration.demoCatalog
         let catalog = ExperimentCatalog(
             directory: configuration.experimentsDirectory, store: store, registry: registry, failures: failures,
+            isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: .shared) } ?? .shared,
             refreshInterval: configuration.refreshInterval, logger: logger
         ) {
             guard let demo, try await store.counts().movies == 0 else { return }

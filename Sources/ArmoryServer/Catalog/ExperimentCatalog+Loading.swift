@@ -58,7 +58,7 @@ extension ExperimentCatalog {
     /// The serving state of `experiment`, appending a config version when its text is new and
     /// weights when its arms or weights changed.
     private func makeLive(_ experiment: Experiment, yaml: String, file: String, actor: String) async throws -> (LiveExperiment, Bool) {
-        let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures)
+        let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures, isolation: isolation)
         let now = Date()
         let proposed = NewConfigVersion(experiment: experiment, yaml: yaml, sourceFile: file, actor: actor, createdAt: now)
         var configs = try await store.configVersions(of: experiment.id)

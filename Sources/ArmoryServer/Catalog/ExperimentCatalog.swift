@@ -37,6 +37,7 @@ public final class ExperimentCatalog: Service, Sendable {
     let store: any StateStore
     let registry: AlgorithmRegistry
     let failures: ArmFailureCounts
+    let isolation: ModuleIsolation
     let refreshInterval: Duration
     let logger: Logger
     private let setUp: @Sendable () async throws -> Void
@@ -49,7 +50,7 @@ public final class ExperimentCatalog: Service, Sendable {
     /// first (with the store's connection pool running), e.g. to seed the demo catalog.
     public init(
         directory: String, store: any StateStore, registry: AlgorithmRegistry, failures: ArmFailureCounts,
-        refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.catalog"),
+        isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.catalog"),
         setUp: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.setUp = setUp
@@ -57,6 +58,7 @@ public final class ExperimentCatalog: Service, Sendable {
         self.store = store
         self.registry = registry
         self.failures = failures
+        self.isolation = isolation
         self.refreshInterval = refreshInterval
         self.logger = logger
         (commands, commandSink) = AsyncStream.makeStream(bufferingPolicy: .unbounded)

@@ -80,6 +80,9 @@ public struct ServerConfiguration: Sendable {
     public var refreshInterval: Duration = .seconds(2)
     /// How often the weight updater looks for experiments due an update.
     public var updaterInterval: Duration = .seconds(1)
+    /// How many module calls may run on Swift's cooperative threads at once (the rest run on
+    /// module threads of their own); `nil` means one fewer than the cores, 0 means none.
+    public var inlineModuleCalls: Int?
     /// How often the event writer flushes.
     public var flushInterval: Duration = .milliseconds(50)
 
