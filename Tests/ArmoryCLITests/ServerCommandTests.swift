@@ -82,10 +82,16 @@ struct ServerCommandTests {
         let table = try server.run(["results", "homepage-rail"])
         #expect(table.status == 0, "\(table.standardError)")
         #expect(table.standardOutput.contains("P(best)") && table.standardOutput.contains("sample ratio mismatch"))
-        let json = try server.run(["results", "homepage-rail", "--format", "json"])
-        let object = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
-        let arms = object?["arms"] as? [[String: Any]] ?? []
-        #expect(arms.reduce(0) { $0 + ($1["trials"] as? Int ?? 0) } == 300, "coverage 1: every decision counts")
+        // Impressions are queued by the requests and flushed within moments: wait for them (up to 5 s).
+        var trials = 0
+        for _ in 0..<50 {
+            let json = try server.run(["results", "homepage-rail", "--format", "json"])
+            let object = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+            trials = (object?["arms"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["trials"] as? Int ?? 0) }
+            if trials == 300 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(trials == 300, "coverage 1: every decision counts")
         let csv = try server.run(["results", "homepage-rail", "--format", "csv"])
         #expect(csv.standardOutput.split(separator: "\r\n").count == 3)
 

@@ -24,9 +24,17 @@ struct ExperimentRouteTests {
             #expect((arms[1]["params"] as? [String: Any])?["like_boost"] as? Double == 2.0)
 
             for index in 0..<30 { _ = try await client.getJSON("/v1/recommendations?user_id=u\(index)&experiment=duel") }
-            let results = try await client.getJSON("/v1/experiments/duel/results")
+            // Impressions are queued, not awaited, by the request: wait (up to 5 s) for the flush.
+            var results: [String: Any] = [:]
+            var total = 0
+            for _ in 0..<50 {
+                results = try await client.getJSON("/v1/experiments/duel/results")
+                total = (results["arms"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["trials"] as? Int ?? 0) }
+                if total == 30 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let rows = try #require(results["arms"] as? [[String: Any]])
-            #expect(rows.reduce(0) { $0 + ($1["trials"] as? Int ?? 0) } == 30)
+            #expect(total == 30)
             for row in rows {
                 for field in ["posterior_mean", "interval_low", "interval_high", "probability_best", "expected_loss", "weight"] {
                     #expect(row[field] is Double, "\(field)")

@@ -89,7 +89,14 @@ struct ServingRouteTests {
             #expect(refused.errorCode == "unknown_decision")
             #expect(refused.errorMessage?.hasPrefix("events[1]:") == true)
 
-            let results = try await client.getJSON("/v1/experiments/duel/results")
+            // Impressions are queued, not awaited, by the requests: wait (up to 5 s) for the last flush.
+            var results: [String: Any] = [:]
+            for _ in 0..<50 {
+                results = try await client.getJSON("/v1/experiments/duel/results")
+                let total = (results["arms"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["trials"] as? Int ?? 0) }
+                if total == decisions.count { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let arms = try #require(results["arms"] as? [[String: Any]])
             for arm in ["popular", "personal"] {
                 let row = try #require(arms.first { $0["arm"] as? String == arm })
