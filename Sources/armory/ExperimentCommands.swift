@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArmoryServer
 import Foundation
 
 /// `armory experiments`: the experiments a running server serves.
@@ -29,9 +30,11 @@ struct ExperimentsCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reads the server's JSON: snake_case keys, its times.
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = APIJSON.decoder.dateDecodingStrategy
         return decoder
     }()
 
@@ -84,9 +87,10 @@ struct ResultsCommand: AsyncParsableCommand {
             case .json:
                 try printPrettyJSON(try await connection.client.get(path))
             case .table:
-                let results = try ExperimentsCommand.decoder.decode(Results.self, from: try await connection.client.get(path))
-                print("\(results.experiment): \(results.objective), \(results.status), config v\(results.configVersion), "
-                    + "weights v\(results.weightVersion), since \(results.phaseStart)")
+                // The server's own type, decoded from its JSON.
+                let results = try ExperimentsCommand.decoder.decode(ExperimentResults.self, from: try await connection.client.get(path))
+                print("\(results.experiment): \(results.objective.rawValue), \(results.status), config v\(results.configVersion), "
+                    + "weights v\(results.weightVersion), since \(results.phaseStart.formatted(.iso8601))")
                 var table = TextTable(header: ["arm", "algorithm", "trials", "successes", "rate", "mean", "95% interval", "P(best)",
                                                "exp. loss", "weight"], leftAligned: [0, 1])
                 func number(_ value: Double?, _ digits: Int) -> String { value.map { fixed($0, digits) } ?? "-" }
@@ -101,32 +105,6 @@ struct ResultsCommand: AsyncParsableCommand {
                     ?? "sample ratio mismatch: \(results.srmNote ?? "not computed")")
             }
         }
-    }
-
-    struct Results: Decodable {
-        struct Arm: Decodable {
-            var arm: String
-            var algorithm: String
-            var trials: Int
-            var successes: Int
-            var rate: Double?
-            var posteriorMean: Double?
-            var intervalLow: Double?
-            var intervalHigh: Double?
-            var probabilityBest: Double?
-            var expectedLoss: Double?
-            var weight: Double
-        }
-
-        var experiment: String
-        var objective: String
-        var status: String
-        var configVersion: Int
-        var weightVersion: Int
-        var phaseStart: String
-        var arms: [Arm]
-        var srmPValue: Double?
-        var srmNote: String?
     }
 }
 

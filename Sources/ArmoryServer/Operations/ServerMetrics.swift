@@ -32,38 +32,33 @@ public final class ServerMetrics: Sendable {
 
     /// Adds `amount` to the counter `name` with `labels`.
     public func increment(_ name: String, _ labels: [(String, String)] = [], by amount: Int = 1) {
-        let key = Self.key(name, labels)
-        let counter = counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-            counters[key] = counter
-            return counter
-        }
-        counter.increment(by: amount)
+        Self.cached(in: counters, name, labels) { CoreMetrics.Counter(label: name, dimensions: labels, factory: factory) }
+            .increment(by: amount)
     }
 
     /// Records a duration in the histogram `name`.
     public func record(_ name: String, _ labels: [(String, String)], nanoseconds: Int64) {
-        let key = Self.key(name, labels)
-        let timer = timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
-            timers[key] = timer
-            return timer
-        }
-        timer.recordNanoseconds(nanoseconds)
+        Self.cached(in: timers, name, labels) { CoreMetrics.Timer(label: name, dimensions: labels, factory: factory) }
+            .recordNanoseconds(nanoseconds)
     }
 
     /// Sets the gauge `name`.
     public func set(_ name: String, _ labels: [(String, String)] = [], to value: Double) {
-        let key = Self.key(name, labels)
-        let gauge = gauges.withLock { gauges in
-            if let gauge = gauges[key] { return gauge }
-            let gauge = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
-            gauges[key] = gauge
-            return gauge
+        Self.cached(in: gauges, name, labels) { CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory) }
+            .record(value)
+    }
+
+    /// The metric for `name` and `labels` from `cache`, made by `make` the first time.
+    private static func cached<Metric: Sendable>(
+        in cache: borrowing Mutex<[String: Metric]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
+    ) -> Metric {
+        let key = key(name, labels)
+        return cache.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
         }
-        gauge.record(value)
     }
 
     /// Brings the counter `name` up to `total`, a count kept elsewhere that only grows.
