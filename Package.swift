@@ -68,6 +68,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -170,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryCLITests",
-            dependencies: ["armory"],
+            dependencies: ["armory", "ArmoryTestSupport"],
             swiftSettings: swiftSettings
         ),
     ] + algorithmModules.map { name in

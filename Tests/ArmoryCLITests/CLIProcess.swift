@@ -1,3 +1,4 @@
+import ArmoryTestSupport
 import Foundation
 
 /// Runs the built `armory` executable as a user would, capturing its output.
@@ -38,8 +39,7 @@ struct CLIProcess {
         // Read both pipes to the end before waiting, so a large output cannot block the child.
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+        return Output(status: process.waitForExitStatus(), standardOutput: String(decoding: outputData, as: UTF8.self),
                       standardError: String(decoding: errorData, as: UTF8.self))
     }
 }

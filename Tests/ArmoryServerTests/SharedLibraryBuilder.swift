@@ -1,3 +1,4 @@
+import ArmoryTestSupport
 import Foundation
 
 /// Builds small shared libraries for the loader's tests, with the same tools a module author has.
@@ -42,8 +43,7 @@ enum SharedLibraryBuilder {
         process.standardError = output
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard process.waitForExitStatus() == 0 else {
             throw Failure(description: "\(arguments.prefix(3).joined(separator: " ")) … failed:\n\(String(decoding: data, as: UTF8.self))")
         }
     }

@@ -1,6 +1,7 @@
 import ArmoryCore
 import ArmoryKit
 import ArmoryStorage
+import ArmoryTestSupport
 import Foundation
 import Testing
 
@@ -224,8 +225,7 @@ struct StateStoreTests {
             var given: [[Int]] = []
             for (process, output) in processes {
                 let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0)
+                #expect(process.waitForExitStatus() == 0)
                 given.append(text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) })
             }
             #expect(given.map(\.count) == [60, 60])

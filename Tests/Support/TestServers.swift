@@ -147,7 +147,6 @@ extension TestServers {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SetupError("services.sh \(command) \(server) failed") }
+        guard process.waitForExitStatus() == 0 else { throw SetupError("services.sh \(command) \(server) failed") }
     }
 }
