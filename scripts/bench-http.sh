@@ -6,6 +6,11 @@
 # ratio, the recommendations' p99 and the server's resident memory after the run, each next to
 # its target.
 #
+# With ARMORY_REDIS_URL set, four more servers follow on the same data, without Redis, with it,
+# with it, without it; each first takes 3 s of posted views (which fill the hot lists in
+# Redis), and the recommendations' rate with Redis is compared with the rate without
+# (issue 7's target: at least 90%).
+#
 #   swift build -c release --scratch-path .build-release && bash scripts/bench-http.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,17 +55,31 @@ request = function()
 end
 LUA
 
-"$binary" serve --port 0 --experiments "$work/experiments" --data-dir "$work/.armory" --log-level warning \
-  > "$work/out.log" 2> "$work/err.log" &
-server_pid=$!
-for _ in $(seq 1 600); do
-  grep -q "listening on" "$work/out.log" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/err.log" >&2; exit 1; }
-  sleep 0.1
-done
-url=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/out.log" | head -1)
-[ -n "$url" ] || { echo "bench-http: the server did not start" >&2; cat "$work/err.log" >&2; exit 1; }
+redis_url=${ARMORY_REDIS_URL:-}
+unset ARMORY_REDIS_URL
 
+# Starts the server with extra arguments "$@" and sets $url.
+start_server() {
+  : > "$work/out.log"
+  "$binary" serve --port 0 --experiments "$work/experiments" --data-dir "$work/.armory" --log-level warning "$@" \
+    > "$work/out.log" 2> "$work/err.log" &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "listening on" "$work/out.log" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/err.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/out.log" | head -1)
+  [ -n "$url" ] || { echo "bench-http: the server did not start" >&2; cat "$work/err.log" >&2; exit 1; }
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+start_server
 # Warm both routes (caches, connections) before measuring.
 wrk -t1 -c64 -d3s "$url/health" >/dev/null
 wrk -t1 -c64 -d3s -s "$work/users.lua" "$url" >/dev/null
@@ -68,6 +87,41 @@ wrk -t1 -c64 -d3s -s "$work/users.lua" "$url" >/dev/null
 wrk -t1 -c64 -d"${seconds}s" --latency "$url/health" > "$work/health.txt"
 wrk -t1 -c64 -d"${seconds}s" --latency -s "$work/users.lua" "$url" > "$work/recommendations.txt"
 rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+
+if [ -n "$redis_url" ]; then
+  # Views for the hot lists: batches of 100 of a long tail of the demo's 5,000 movies.
+  cat > "$work/views.lua" <<'LUA'
+math.randomseed(11)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local views = {}
+  for i = 1, 100 do
+    views[i] = string.format('{"type":"view","user_id":"user-%d","movie_id":%d}', math.random(0, 9999), math.floor(5000 ^ math.random()))
+  end
+  return wrk.format(nil, "/v1/events", nil, "[" .. table.concat(views, ",") .. "]")
+end
+LUA
+  # One round: a fresh server (with "$@"), 3 s of views posted (filling Redis in a Redis
+  # round; the same work in the others), 3 s of warm-up, then the measured recommendations.
+  redis_failures=0
+  round() {
+    local name=$1; shift
+    stop_server
+    start_server "$@"
+    wrk -t1 -c8 -d3s -s "$work/views.lua" "$url" > "$work/views-$name.txt"
+    wrk -t1 -c64 -d3s -s "$work/users.lua" "$url" >/dev/null
+    wrk -t1 -c64 -d"${seconds}s" --latency -s "$work/users.lua" "$url" > "$work/$name.txt"
+    # Lists that fell back to the state store would make the comparison meaningless: count them.
+    redis_failures=$((redis_failures + $(curl -s "$url/metrics" | awk '/^armory_redis_failures_total/ {n += $2} END {print n + 0}')))
+  }
+  # Each later server runs slower than the one before (the stores grow and merge), so the
+  # rounds go without, with, with, without and the ratio compares the sums.
+  round plain1
+  round redis1 --redis "$redis_url"
+  round redis2 --redis "$redis_url"
+  round plain2
+fi
 
 rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
 percentile() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
@@ -93,6 +147,17 @@ awk -v p="$p99" 'BEGIN {
   ms = unit == "us" ? value / 1000 : unit == "s" ? value * 1000 : value
   printf "recommendations p99        %10.2f ms  (target <= 10 ms: %s)\n", ms, (ms <= 10) ? "met" : "MISSED" }'
 awk -v k="$rss_kib" 'BEGIN { mb = k / 1024; printf "server RSS after the run   %10.1f MB  (target <= 150 MB: %s)\n", mb, (mb <= 150) ? "met" : "MISSED" }'
-for file in health recommendations; do
+if [ -n "$redis_url" ]; then
+  echo "with and without Redis (ARMORY_REDIS_URL), same data, rounds in the order run:"
+  for name in plain1 redis1 redis2 plain2; do
+    printf "  %-6s /v1/recommendations %10.0f requests/s  (p50 %s, p99 %s)\n" "$name" "$(rate "$work/$name.txt")" \
+      "$(percentile "$work/$name.txt" "50%")" "$(percentile "$work/$name.txt" "99%")"
+  done
+  awk -v a1="$(rate "$work/plain1.txt")" -v b1="$(rate "$work/redis1.txt")" -v b2="$(rate "$work/redis2.txt")" -v a2="$(rate "$work/plain2.txt")" \
+    'BEGIN { ratio = (b1 + b2) / (a1 + a2); printf "with / without Redis       %10.2f  (target >= 0.90: %s)\n", ratio, (ratio >= 0.9) ? "met" : "MISSED" }'
+  echo "failed Redis operations in the Redis rounds: $redis_failures (the lists came from Redis when 0)"
+fi
+for file in health recommendations plain1 redis1 redis2 plain2; do
+  [ -f "$work/$file.txt" ] || continue
   if [ -n "$(errors "$work/$file.txt")" ]; then echo "$file: $(errors "$work/$file.txt")"; fi
 done

@@ -8,6 +8,8 @@
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
 #   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis)
+#   scripts/services.sh freeze|thaw redis       SIGSTOP / SIGCONT one server: it keeps its
+#                                 connections but answers nothing (the slow-server tests)
 #
 # Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
 # $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379).
@@ -198,7 +200,21 @@ case "${1:-start}" in
       if alive "$pid"; then echo "$name: running (PID $pid)"; else echo "$name: stopped"; fi
     done
     ;;
+  freeze | thaw)
+    [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse or redis"
+    case "$only" in
+      postgres) pid=$(pid_in "$DIR/postgres/postmaster.pid") ;;
+      clickhouse) pid=$(pid_in "$DIR/clickhouse/clickhouse.pid") ;;
+      redis) pid=$(pid_in "$DIR/redis/redis.pid") ;;
+    esac
+    alive "$pid" || fail "$only is not running"
+    if [ "$1" = freeze ]; then
+      kill -STOP "$pid" && say "$only frozen (PID $pid): it answers nothing until thawed"
+    else
+      kill -CONT "$pid" && say "$only thawed (PID $pid)"
+    fi
+    ;;
   *)
-    fail "unknown command '$1': use start, stop or status"
+    fail "unknown command '$1': use start, stop, status, freeze or thaw"
     ;;
 esac

@@ -78,7 +78,19 @@ public struct ArmoryApplication: Sendable {
 
         let metrics = ServerMetrics()
         let failures = ArmFailureCounts()
-        let data = StoreDataSource(store: store)
+        let storeData = StoreDataSource(store: store)
+        var hotList: HotListDataSource?
+        if let url = configuration.redisURL {
+            let redis = try RedisClient(url: url)
+            background.append(redis)
+            let source = HotListDataSource(base: storeData, hot: HotMovies(redis: redis, prefix: configuration.redisKeyPrefix), logger: logger) { operation in
+                metrics.increment("armory_redis_failures_total", [("operation", operation)])
+            }
+            // After the client: shut down first, while the client can still take the queued views.
+            background.append(source)
+            hotList = source
+        }
+        let data: any DataSource = hotList ?? storeData
         let demo = configuration.demoCatalog
         let catalog = ExperimentCatalog(
             directory: configuration.experimentsDirectory, store: store, registry: registry, failures: failures,
@@ -96,7 +108,7 @@ public struct ArmoryApplication: Sendable {
             var writerConfiguration = EventWriter.Configuration(spoolDirectory: configuration.spoolDirectory)
             writerConfiguration.flushInterval = configuration.flushInterval
             let eventWriter = try EventWriter(store: metricsStore, history: store, configuration: writerConfiguration, logger: logger) { users in
-                for user in users { data.forgetHistory(of: user) }
+                for user in users { storeData.forgetHistory(of: user) }
             }
             background.append(eventWriter)
             writer = eventWriter
@@ -113,19 +125,20 @@ public struct ArmoryApplication: Sendable {
         return ArmoryApplication(
             configuration: configuration, moduleReport: report, catalog: catalog, store: store, metricsStore: metricsStore,
             writer: writer, updater: updater, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)),
-            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data
+            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data, hotList: hotList
         )
     }
 
     private let registry: AlgorithmRegistry
     private let failures: ArmFailureCounts
-    private let data: StoreDataSource
+    private let data: any DataSource
+    private let hotList: HotListDataSource?
 
     private init(
         configuration: ServerConfiguration, moduleReport: ModuleLoadReport, catalog: ExperimentCatalog, store: any StateStore,
         metricsStore: any MetricsStore, writer: EventWriter?, updater: WeightUpdater?, metrics: ServerMetrics, adminToken: String,
         signer: DecisionSigner, backgroundServices: [any Service], logger: Logger, registry: AlgorithmRegistry,
-        failures: ArmFailureCounts, data: StoreDataSource
+        failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?
     ) {
         self.configuration = configuration
         self.moduleReport = moduleReport
@@ -142,12 +155,14 @@ public struct ArmoryApplication: Sendable {
         self.registry = registry
         self.failures = failures
         self.data = data
+        self.hotList = hotList
     }
 
     /// The HTTP API over this application's parts.
     public var api: ArmoryAPI {
         ArmoryAPI(catalog: catalog, registry: registry, moduleReport: moduleReport, store: store, metricsStore: metricsStore,
-                  writer: writer, signer: signer, data: data, failures: failures, metrics: metrics, adminToken: adminToken)
+                  writer: writer, signer: signer, data: data, hotList: hotList, failures: failures, metrics: metrics,
+                  adminToken: adminToken)
     }
 
     /// The Hummingbird application: the router, with every other part as its services; it

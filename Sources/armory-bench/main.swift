@@ -9,7 +9,8 @@ import Foundation
 // Groups: core (assignment, sampling, P(best), simulation), modules (recommend latency) and
 // state (demo seeding, history reads, weight-version appends on SQLite and on the PostgreSQL
 // of `scripts/services.sh`, found by ARMORY_TEST_DATABASE_URL) and metrics (EventWriter and
-// aggregates on SQLite and that ClickHouse, ARMORY_TEST_CLICKHOUSE_URL); none named means all. Each line prints a figure, the target it is held to, and (where one
+// aggregates on SQLite and that ClickHouse, ARMORY_TEST_CLICKHOUSE_URL) and redis (hot movies in that
+// Redis, ARMORY_TEST_REDIS_URL); none named means all. Each line prints a figure, the target it is held to, and (where one
 // exists) a baseline measured in the same run. Figures go to BENCHMARKS.md.
 
 #if DEBUG
@@ -33,6 +34,9 @@ if groups.isEmpty || groups.contains("state") {
 }
 if groups.isEmpty || groups.contains("metrics") {
     await benchmarkMetrics()
+}
+if groups.isEmpty || groups.contains("redis") {
+    await benchmarkRedis()
 }
 print("")
 print("(sink \(sink))")

@@ -24,6 +24,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Metrics store, overriding $ARMORY_CLICKHOUSE_URL: http://user:password@host:8123/database.")
     var clickhouse: String?
 
+    @Option(help: "Redis for the hot-movies list, overriding $ARMORY_REDIS_URL: redis://:password@host:6379.")
+    var redis: String?
+
     @Flag(help: "Do not seed the demo catalog into an empty state store.")
     var noDemoCatalog = false
 
@@ -47,6 +50,7 @@ struct ServerOptions: ParsableArguments {
         configuration.dataDirectory = dataDirectory
         if let database { configuration.state = try StateStoreLocation(database) }
         if let clickhouse { configuration.metrics = .clickhouse(url: clickhouse) }
+        if let redis { configuration.redisURL = redis }
         configuration.demoCatalog = noDemoCatalog ? nil : .init(movies: demoMovies, users: demoUsers)
         configuration.pluginDirectories = modules.pluginsDirectories
         return configuration
@@ -64,7 +68,8 @@ struct ServerOptions: ParsableArguments {
             let application = try await ArmoryApplication.make(configuration: configuration, logger: Logger(label: "armory")) { line in
                 printError(line)
             }
-            printError("state: \(application.store.location); metrics: \(application.metricsStore.location)")
+            printError("state: \(application.store.location); metrics: \(application.metricsStore.location); hot movies: "
+                + ((try? configuration.redisURL.map { try RedisClient(url: $0).location }) ?? nil ?? "the state store"))
             for algorithm in application.moduleReport.loaded {
                 printError("module: \(algorithm.name) \(algorithm.version) (\(algorithm.file))")
             }

@@ -1,3 +1,4 @@
+import ArmoryTestSupport
 import Foundation
 import Testing
 
@@ -22,7 +23,7 @@ struct ServerCommandTests {
             process.arguments = ["serve", "--port", "0", "--demo-movies", "300", "--demo-users", "200"]
             process.currentDirectoryURL = folder
             var environment = ProcessInfo.processInfo.environment
-            for name in ["ARMORY_DATABASE_URL", "ARMORY_CLICKHOUSE_URL", "ARMORY_ADMIN_TOKEN", "ARMORY_PORT", "ARMORY_HOST"] {
+            for name in ["ARMORY_DATABASE_URL", "ARMORY_CLICKHOUSE_URL", "ARMORY_REDIS_URL", "ARMORY_REDIS_PREFIX", "ARMORY_ADMIN_TOKEN", "ARMORY_PORT", "ARMORY_HOST"] {
                 environment[name] = nil
             }
             process.environment = environment
@@ -53,9 +54,9 @@ struct ServerCommandTests {
         /// Stops the server with SIGTERM and returns its exit status.
         func stop() -> Int32 {
             process.terminate()
-            process.waitUntilExit()
+            let status = process.waitForExitStatus()
             try? FileManager.default.removeItem(at: folder)
-            return process.terminationStatus
+            return status
         }
     }
 

@@ -8,6 +8,8 @@ extension ServerConfiguration {
         ("ARMORY_PORT", "the port to listen on (8080)"),
         ("ARMORY_DATABASE_URL", "the state store: postgres://user:password@host:port/database (a SQLite file in .armory)"),
         ("ARMORY_CLICKHOUSE_URL", "the metrics store: http://user:password@host:8123/database (a SQLite file in .armory)"),
+        ("ARMORY_REDIS_URL", "Redis for the hot-movies list: redis://:password@host:6379 (none: popular lists from the state store)"),
+        ("ARMORY_REDIS_PREFIX", "the prefix of Armory's keys in Redis, for installations sharing one (armory:hot)"),
         ("ARMORY_ADMIN_TOKEN", "the bearer token for admin requests (generated into .armory/admin-token)"),
         ("ARMORY_DECISION_SECRET", "the secret decision ids are signed with; share it between replicas (generated into .armory/decision-secret)"),
     ]
@@ -40,6 +42,15 @@ extension ServerConfiguration {
             }
             metrics = .clickhouse(url: url)
         }
+        if let url = value("ARMORY_REDIS_URL") {
+            do {
+                _ = try RedisClient(url: url)
+            } catch let error as RedisError {
+                throw ConfigurationError("ARMORY_REDIS_URL: \(error.description)")
+            }
+            redisURL = url
+        }
+        if let prefix = value("ARMORY_REDIS_PREFIX") { redisKeyPrefix = prefix }
         adminToken = value("ARMORY_ADMIN_TOKEN")
         decisionSecret = value("ARMORY_DECISION_SECRET")
     }

@@ -66,6 +66,11 @@ public struct ServerConfiguration: Sendable {
     public var state: StateStoreLocation?
     /// The metrics store; `nil` means the SQLite file in ``dataDirectory``.
     public var metrics: MetricsLocation?
+    /// Redis for the hot-movies list (`redis://:password@host:6379`); `nil` answers popular
+    /// lists from the state store.
+    public var redisURL: String?
+    /// The prefix of Armory's keys in Redis, so several installations can share one.
+    public var redisKeyPrefix = "armory:hot"
     /// The bearer token that admin requests must carry; `nil` means the one in
     /// `<dataDirectory>/admin-token`, made on first start.
     public var adminToken: String?

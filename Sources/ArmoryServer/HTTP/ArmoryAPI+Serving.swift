@@ -57,6 +57,7 @@ extension ArmoryAPI {
             for event in events {
                 metrics.increment("armory_events_accepted_total", [("type", event.type.rawValue)])
             }
+            hotList?.record(events)
             return try APIJSON.response(["accepted": events.count], status: .accepted)
         }
     }

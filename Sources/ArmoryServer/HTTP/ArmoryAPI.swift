@@ -19,6 +19,8 @@ public struct ArmoryAPI: Sendable {
     let writer: EventWriter?
     let signer: DecisionSigner
     let data: any DataSource
+    /// Counts views and clicks for the hot list, when Redis is configured.
+    let hotList: HotListDataSource?
     let failures: ArmFailureCounts
     let metrics: ServerMetrics
     let adminToken: String
