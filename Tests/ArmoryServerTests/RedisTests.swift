@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import ArmoryServer
 import ArmoryStorage
@@ -119,6 +120,21 @@ struct RedisTests {
         #expect(ttl.text.flatMap(Int.init).map { $0 > 0 && $0 <= 3 * 3_600 } == true, "TTL \(ttl)")
         let old = try await hot.redis.send("TTL", "\(hot.prefix):*:\(hour - 4)")
         #expect(old == .integer(-2), "an hour past the retention is already gone (expired at once)")
+    }
+
+    @Test("windows within Redis's retention come from Redis; longer ones, and all time, from the state store")
+    func longWindows() async throws {
+        let hot = try Self.hotMovies(retention: .seconds(2 * 3_600))
+        let now = Date()
+        // The base source has seen only movie 7, Redis only movie 8: each answer names its source.
+        let base = InMemoryDataSource(
+            catalog: [Movie(id: 7, title: "Seven", genres: ["drama"], year: 1995), Movie(id: 8, title: "Eight", genres: ["drama"], year: 2001)],
+            views: ["someone": [HistoryEvent(movieID: 7, time: now.addingTimeInterval(-3 * 3_600))]])
+        try await hot.record([HotMovies.Hit(movieID: 8, genres: ["drama"], time: now)])
+        let source = HotListDataSource(base: base, hot: hot)
+        #expect(try await source.popularMovies(genre: nil, since: now.addingTimeInterval(-3_600), limit: 5).map(\.movieID) == [8])
+        #expect(try await source.popularMovies(genre: "drama", since: now.addingTimeInterval(-5 * 3_600), limit: 5).map(\.movieID) == [7])
+        #expect(try await source.popularMovies(genre: nil, since: nil, limit: 5).map(\.movieID) == [7])
     }
 
     @Test("Redis stopped mid-traffic: every recommendation is still served, failures are counted, and Redis is used again when it returns")

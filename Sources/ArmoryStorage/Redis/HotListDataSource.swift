@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Logging
@@ -63,8 +64,11 @@ public final class HotListDataSource: DataSource, Service {
     }
 
     public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
-        // All time is the state store's: Redis keeps a month.
-        guard let since else { return try await base.popularMovies(genre: genre, since: nil, limit: limit) }
+        // All time, and any window longer than Redis keeps (31 days by default), is the state
+        // store's: a 60-day list from Redis would silently be a 31-day one.
+        guard let since, Date().timeIntervalSince(since) <= hot.retention.timeInterval else {
+            return try await base.popularMovies(genre: genre, since: since, limit: limit)
+        }
         let minutes = Int((Date().timeIntervalSince(since) / 60).rounded())
         let wanted = max(limit, Self.minimumListLength)
         let list = try await lists.value(for: Key(genre: genre, windowMinutes: minutes)) { [hot, base] in
