@@ -36,6 +36,15 @@ struct RedisTests {
         #expect(try await redis.send("GET", key).text == text)
         _ = try await redis.send("DEL", key)
 
+        // Redis 6's access lists: a user name before the password is sent with AUTH.
+        var named = URLComponents(string: try TestServers.redisURL())!
+        named.user = "default"
+        #expect(try await RedisClient(url: named.string!).send("PING") == .simpleString("PONG"))
+        named.user = "nobody"
+        await #expect { try await RedisClient(url: named.string!).send("PING") } throws: { error in
+            "\(error)".contains("refused the connection set-up")
+        }
+
         var wrong = URLComponents(string: try TestServers.redisURL())!
         wrong.password = "not-the-password"
         await #expect { try await RedisClient(url: wrong.string!).send("PING") } throws: { error in

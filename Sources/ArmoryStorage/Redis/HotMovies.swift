@@ -3,8 +3,8 @@ import Foundation
 
 /// The hot-movies counters in Redis: every view and click adds one to the movie's score in a
 /// sorted set for its hour, overall and for each of the movie's genres, so every API replica
-/// sees the same hot list without asking the database. A window's list is the union of its
-/// hours' sets (`ZUNION`); hour sets expire once no window can reach them.
+/// sees the same hot list without asking the database. A window's list is its hours' sets
+/// added up by Redis; hour sets expire once no window can reach them.
 public struct HotMovies: Sendable {
     /// The client.
     public let redis: RedisClient

@@ -14,6 +14,7 @@ public final class RedisClient: Service, Sendable {
     public let location: String
     private let host: String
     private let port: Int
+    private let username: String?
     private let password: String?
     private let database: Int
     private let timeout: TimeAmount
@@ -23,7 +24,8 @@ public final class RedisClient: Service, Sendable {
     private let slotCount: Int
     private let next = Atomic<Int>(0)
 
-    /// A client for `redis://[:password@]host[:port][/database]` with `connections` connections
+    /// A client for `redis://[[user]:password@]host[:port][/database]` (a user for Redis 6's
+    /// access lists) with `connections` connections
     /// and `timeout` per round trip (and per connection attempt).
     public init(url text: String, connections: Int = 4, timeout: TimeAmount = .milliseconds(250),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
@@ -33,6 +35,7 @@ public final class RedisClient: Service, Sendable {
         self.host = host
         port = url.port ?? 6379
         password = url.password.map { $0.removingPercentEncoding ?? $0 }
+        username = url.user.flatMap { $0.isEmpty ? nil : ($0.removingPercentEncoding ?? $0) }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         guard path.isEmpty || Int(path) != nil else { throw RedisError("the Redis database in the URL must be a number, not '\(path)'") }
         database = Int(path) ?? 0
@@ -49,12 +52,12 @@ public final class RedisClient: Service, Sendable {
     public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
         let slot = abs(next.add(1, ordering: .relaxed).newValue % slotCount)
-        let channel = try await connection(slot)
+        let (channel, future) = try await connection(slot)
         do {
             return try await write(commands, on: channel).get()
         } catch {
             // After a timeout the replies on this connection no longer line up: replace it.
-            slots.withLock { $0[slot] = nil }
+            forget(future, in: slot)
             channel.close(promise: nil)
             throw error
         }
@@ -79,7 +82,7 @@ public final class RedisClient: Service, Sendable {
 
     /// The slot's connection, made now if there is none or the one there has closed (the
     /// server restarted, or dropped it): a connection found dead is replaced, not reported.
-    private func connection(_ slot: Int) async throws -> any Channel {
+    private func connection(_ slot: Int) async throws -> (any Channel, EventLoopFuture<any Channel>) {
         for _ in 0..<2 {
             let future = slots.withLock { slots -> EventLoopFuture<any Channel> in
                 if let existing = slots[slot] { return existing }
@@ -94,7 +97,7 @@ public final class RedisClient: Service, Sendable {
                 forget(future, in: slot)
                 throw error as? RedisError ?? RedisError("cannot reach \(location): \(error)")
             }
-            if channel.isActive { return channel }
+            if channel.isActive { return (channel, future) }
             forget(future, in: slot)
         }
         throw RedisError("\(location) closed each new connection at once")
@@ -113,7 +116,8 @@ public final class RedisClient: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RedisHandler()) }
             }
             .connect(host: host, port: port)
-        let setup = (password.map { $0.isEmpty ? [] : [["AUTH", $0]] } ?? []) + (database != 0 ? [["SELECT", String(database)]] : [])
+        let authenticate: [[String]] = if let password, !password.isEmpty { [["AUTH"] + (username.map { [$0] } ?? []) + [password]] } else { [] }
+        let setup = authenticate + (database != 0 ? [["SELECT", String(database)]] : [])
         guard !setup.isEmpty else { return connected }
         let location = location
         return connected.flatMap { channel in
