@@ -50,7 +50,14 @@ struct ServerOptions: ParsableArguments {
         configuration.dataDirectory = dataDirectory
         if let database { configuration.state = try StateStoreLocation(database) }
         if let clickhouse { configuration.metrics = .clickhouse(url: clickhouse) }
-        if let redis { configuration.redisURL = redis }
+        if let redis {
+            do {
+                _ = try RedisClient(url: redis)
+            } catch let error as RedisError {
+                throw ValidationError("--redis: \(error.description)")
+            }
+            configuration.redisURL = redis
+        }
         configuration.demoCatalog = noDemoCatalog ? nil : .init(movies: demoMovies, users: demoUsers)
         configuration.pluginDirectories = modules.pluginsDirectories
         return configuration

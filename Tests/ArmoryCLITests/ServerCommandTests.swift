@@ -120,4 +120,11 @@ struct ServerCommandTests {
         #expect(output.status == 1)
         #expect(output.standardError.contains("cannot reach Armory at http://127.0.0.1:1"))
     }
+
+    @Test("serve refuses a Redis URL that is not one, naming the flag, before opening anything")
+    func badRedisURL() throws {
+        let output = try CLIProcess.run(["serve", "--redis", "http://127.0.0.1:6379", "--port", "0"])
+        #expect(output.status != 0)
+        #expect(output.standardError.contains("--redis: not a Redis URL"))
+    }
 }
