@@ -73,6 +73,7 @@ as_postgres() {
 start_postgres() {
   local data=$DIR/postgres
   if alive "$(pid_in "$data/postmaster.pid")"; then
+    kill -CONT "$(pid_in "$data/postmaster.pid")"   # in case a test froze it and died
     say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
     return
   fi
@@ -100,6 +101,7 @@ start_postgres() {
 start_clickhouse() {
   local home=$DIR/clickhouse
   if alive "$(pid_in "$home/clickhouse.pid")"; then
+    kill -CONT "$(pid_in "$home/clickhouse.pid")"   # in case a test froze it and died
     say "ClickHouse already running on 127.0.0.1:$CH_HTTP_PORT"
     return
   fi
@@ -142,6 +144,7 @@ XML
 start_redis() {
   local home=$DIR/redis
   if alive "$(pid_in "$home/redis.pid")"; then
+    kill -CONT "$(pid_in "$home/redis.pid")"   # in case a test froze it and died
     say "Redis already running on 127.0.0.1:$REDIS_PORT"
     return
   fi
