@@ -1,5 +1,8 @@
 import ArmoryStorage
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresNIO
 
@@ -138,15 +141,43 @@ extension TestServers {
     }
 
     /// Runs `scripts/services.sh <command> <server>` (for the tests that stop a server).
+    ///
+    /// Spawned with no signals blocked and every signal's default action: a server it starts
+    /// would otherwise inherit the test thread's mask (nearly every signal blocked), ignore
+    /// `services.sh stop`'s SIGTERM and be killed after its 5 s grace.
     public static func services(_ command: String, _ server: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-        process.arguments = [root.appendingPathComponent("scripts/services.sh").path, command, server]
-        process.currentDirectoryURL = root
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard process.waitForExitStatus() == 0 else { throw SetupError("services.sh \(command) \(server) failed") }
+        let script = root.appendingPathComponent("scripts/services.sh").path
+        guard try spawnWithDefaultSignals("/bin/bash", [script, command, server]) == 0 else {
+            throw SetupError("services.sh \(command) \(server) failed")
+        }
+    }
+
+    /// Runs `executable` with `arguments` (output discarded), unblocking and resetting the
+    /// signals a server cares about, and returns its exit status.
+    static func spawnWithDefaultSignals(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw SetupError("cannot run \(executable): \(String(cString: strerror(result)))") }
+        guard let status = waitForChild(pid) else { throw SetupError("lost track of \(executable) (PID \(pid))") }
+        return status
     }
 }
