@@ -39,23 +39,7 @@ struct ExperimentsCommand: AsyncParsableCommand {
     }()
 
     struct Listing: Decodable {
-        struct Experiment: Decodable {
-            struct Arm: Decodable {
-                var name: String
-                var weight: Double
-            }
-
-            var id: String
-            var policy: String
-            var objective: String
-            var status: String
-            var pinnedArm: String?
-            var configVersion: Int
-            var weightVersion: Int
-            var arms: [Arm]
-        }
-
-        var experiments: [Experiment]
+        var experiments: [ExperimentSummary]
     }
 }
 
@@ -188,7 +172,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
 /// One line on what an experiment serves after a change.
 private func printChange(_ data: Data) throws {
-    let experiment = try ExperimentsCommand.decoder.decode(ExperimentsCommand.Listing.Experiment.self, from: data)
+    let experiment = try ExperimentsCommand.decoder.decode(ExperimentSummary.self, from: data)
     let arms = experiment.arms.map { "\($0.name) \(fixed($0.weight, 3))" }.joined(separator: ", ")
     print("\(experiment.id): \(experiment.status)\(experiment.pinnedArm.map { " → \($0)" } ?? ""), weights v\(experiment.weightVersion) (\(arms))")
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArmoryServer
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -78,20 +79,11 @@ struct ServerClient: Sendable {
         }
         let data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
         guard response.status.code < 400 else {
-            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: data)).map { "\($0.error.message) (\($0.error.code))" }
+            let detail = (try? JSONDecoder().decode(APIError.Body.self, from: data)).map { "\($0.error.message) (\($0.error.code))" }
             throw Failure(description: detail ?? "the server answered \(response.status.code) \(response.status.reasonPhrase)",
                           isUnavailable: response.status.code == 503)
         }
         return data
-    }
-
-    private struct ErrorBody: Decodable {
-        struct Detail: Decodable {
-            var code: String
-            var message: String
-        }
-
-        var error: Detail
     }
 }
 

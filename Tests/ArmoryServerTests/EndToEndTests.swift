@@ -11,30 +11,13 @@ import Testing
 /// rollback, a second API replica, and the audit log.
 @Suite("End to end on PostgreSQL and ClickHouse")
 struct EndToEndTests {
-    /// Popularity against personal history, updating every second after a short burn-in.
-    static func duel(id: String) -> String {
-        """
-        id: \(id)
-        objective: ctr
-        policy: thompson
-        fallback: popular
-        arms:
-          - { name: popular, algorithm: popularity, weight: 0.5 }
-          - { name: personal, algorithm: history, weight: 0.5 }
-        bandit:
-          update_every: 1s
-          burn_in: { min_trials_per_arm: 40, min_duration: 1s }
-          min_weight: 0.05
-        """
-    }
-
     @Test("demo traffic moves the weights to the arm that earns more clicks; rollback to version 1 restores them; replicas follow; the audit log has it all")
     func loop() async throws {
         try await ServerOutageLock.clickHouse.whileRunning {
             let (databaseURL, databaseName) = try await TestServers.makePostgresDatabase()
             let clickHouse = try await TestServers.makeClickHouseDatabase()
             let id = "e2e-duel"
-            let folder = try TestServer.makeFolder(["duel.yaml": Self.duel(id: id)])
+            let folder = try TestServer.makeFolder(["duel.yaml": TestServer.duel(id: id, minTrialsPerArm: 40)])
             defer { try? FileManager.default.removeItem(at: folder) }
             var configuration = TestServer.configuration(in: folder)
             configuration.state = try StateStoreLocation(databaseURL)

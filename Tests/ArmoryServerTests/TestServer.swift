@@ -11,9 +11,13 @@ enum TestServer {
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     static let adminToken = "test-admin-token-0123456789"
 
-    /// A fast Thompson duel (updates every second, a short burn-in) and a fixed split with a holdout.
-    static let duel = """
-        id: duel
+    /// A fast Thompson duel: updates every second, a short burn-in.
+    static let duel = duel(id: "duel", minTrialsPerArm: 30)
+
+    /// Popularity against personal history, updating every second after `minTrialsPerArm` trials.
+    static func duel(id: String, minTrialsPerArm: Int) -> String {
+        """
+        id: \(id)
         objective: ctr
         policy: thompson
         fallback: popular
@@ -22,10 +26,12 @@ enum TestServer {
           - { name: personal, algorithm: history, weight: 0.5 }
         bandit:
           update_every: 1s
-          burn_in: { min_trials_per_arm: 30, min_duration: 1s }
+          burn_in: { min_trials_per_arm: \(minTrialsPerArm), min_duration: 1s }
           min_weight: 0.05
         """
+    }
 
+    /// A fixed split with half the users held out.
     static let rail = """
         id: rail
         description: a fixed split with half the users held out

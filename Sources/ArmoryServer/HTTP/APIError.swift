@@ -31,13 +31,18 @@ public struct APIError: Error, HTTPResponseError, Sendable, Hashable, CustomStri
         return response
     }
 
-    private struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
+    /// The body of every error answer, `{"error": {"code", "message"}}`; the CLI reads it too.
+    public struct Body: Sendable, Codable {
+        /// What went wrong.
+        public struct Detail: Sendable, Codable {
+            /// A stable, machine-readable code (`unknown_experiment`, `invalid`, …).
+            public var code: String
+            /// What a person should know.
+            public var message: String
         }
 
-        var error: Detail
+        /// The error.
+        public var error: Detail
     }
 
     // MARK: The errors used across routes

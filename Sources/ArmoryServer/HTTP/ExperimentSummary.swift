@@ -4,51 +4,55 @@ import ArmoryStorage
 import Foundation
 
 /// An experiment as the API shows it: its declaration, the versions served and its status.
-struct ExperimentSummary: Encodable {
-    struct ArmSummary: Encodable {
-        var name: String
-        var algorithm: String
-        var params: [String: PlainParameter]
+/// The CLI decodes the server's answers into this same type.
+public struct ExperimentSummary: Sendable, Codable {
+    /// One arm.
+    public struct ArmSummary: Sendable, Codable {
+        public var name: String
+        public var algorithm: String
+        public var params: [String: PlainParameter]
         /// The weight in force.
-        var weight: Double
+        public var weight: Double
         /// The weight the file declares.
-        var configuredWeight: Double
+        public var configuredWeight: Double
     }
 
-    struct BanditSummary: Encodable {
-        var updateEvery: String
-        var minTrialsPerArm: Int
-        var minDuration: String
-        var minWeight: Double
-        var priorAlpha: Double
-        var priorBeta: Double
+    /// The Thompson sampling settings.
+    public struct BanditSummary: Sendable, Codable {
+        public var updateEvery: String
+        public var minTrialsPerArm: Int
+        public var minDuration: String
+        public var minWeight: Double
+        public var priorAlpha: Double
+        public var priorBeta: Double
     }
 
-    struct StatusSummary: Encodable {
-        var status: String
-        var pinnedArm: String?
-        var actor: String
-        var reason: String
-        var at: Date
+    /// The last pause, resume or rollback to an arm.
+    public struct StatusSummary: Sendable, Codable {
+        public var status: String
+        public var pinnedArm: String?
+        public var actor: String
+        public var reason: String
+        public var at: Date
     }
 
-    var id: String
-    var description: String
-    var objective: String
-    var policy: String
-    var status: String
-    var pinnedArm: String?
-    var unit: String
-    var coverage: Double
-    var fallback: String
-    var timeBudget: String
-    var file: String
-    var configVersion: Int
-    var weightVersion: Int
-    var phaseStart: Date
-    var arms: [ArmSummary]
-    var bandit: BanditSummary?
-    var lastStatusChange: StatusSummary?
+    public var id: String
+    public var description: String
+    public var objective: String
+    public var policy: String
+    public var status: String
+    public var pinnedArm: String?
+    public var unit: String
+    public var coverage: Double
+    public var fallback: String
+    public var timeBudget: String
+    public var file: String
+    public var configVersion: Int
+    public var weightVersion: Int
+    public var phaseStart: Date
+    public var arms: [ArmSummary]
+    public var bandit: BanditSummary?
+    public var lastStatusChange: StatusSummary?
 
     init(_ live: LiveExperiment) {
         let experiment = live.experiment
@@ -84,14 +88,29 @@ struct ExperimentSummary: Encodable {
 }
 
 /// A parameter value as a plain JSON scalar.
-struct PlainParameter: Encodable {
-    var value: ParameterValue
+public struct PlainParameter: Sendable, Codable {
+    /// The value.
+    public var value: ParameterValue
 
     init(_ value: ParameterValue) {
         self.value = value
     }
 
-    func encode(to encoder: any Encoder) throws {
+    /// Reads a JSON scalar: a whole number as an integer, any other number as a number.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            value = .boolean(flag)
+        } else if let number = try? container.decode(Int.self) {
+            value = .integer(number)
+        } else if let number = try? container.decode(Double.self) {
+            value = .number(number)
+        } else {
+            value = .string(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch value {
         case .integer(let number): try container.encode(number)

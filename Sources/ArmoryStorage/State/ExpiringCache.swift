@@ -37,11 +37,7 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     func store(_ value: Value, for key: Key, lifetime: Duration) {
         let expires = ContinuousClock.now + lifetime
         state.withLock { state in
-            if state.entries.count >= capacity, state.entries[key] == nil {
-                let dropCount = max(1, capacity / 10)
-                let oldest = state.entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(dropCount).map(\.key)
-                for key in oldest { state.entries[key] = nil }
-            }
+            makeRoom(in: &state.entries, for: key, capacity: capacity, lastUse: \.lastUse)
             state.clock += 1
             state.entries[key] = Entry(value: value, expires: expires, lastUse: state.clock)
         }
@@ -52,4 +48,12 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+}
+
+/// Before `key` is stored in a cache holding `capacity` entries at most: when it is full and
+/// `key` is new, drops the least recently used tenth (by `lastUse`).
+func makeRoom<Key: Hashable, Entry>(in entries: inout [Key: Entry], for key: Key, capacity: Int, lastUse: (Entry) -> UInt64) {
+    guard entries.count >= capacity, entries[key] == nil else { return }
+    let oldest = entries.sorted { lastUse($0.value) < lastUse($1.value) }.prefix(max(1, capacity / 10)).map(\.key)
+    for key in oldest { entries[key] = nil }
 }

@@ -77,10 +77,7 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let now = ContinuousClock.now
         state.withLock { state in
             state.loads[key] = nil
-            if state.entries.count >= capacity, state.entries[key] == nil {
-                let oldest = state.entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(max(1, capacity / 10)).map(\.key)
-                for key in oldest { state.entries[key] = nil }
-            }
+            makeRoom(in: &state.entries, for: key, capacity: capacity, lastUse: \.lastUse)
             state.clock += 1
             state.entries[key] = Entry(value: value, loadedAt: now, lastUse: state.clock)
         }
