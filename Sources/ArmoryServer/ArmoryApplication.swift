@@ -107,6 +107,7 @@ public struct ArmoryApplication: Sendable {
         if configuration.role.servesHTTP {
             var writerConfiguration = EventWriter.Configuration(spoolDirectory: configuration.spoolDirectory)
             writerConfiguration.flushInterval = configuration.flushInterval
+            writerConfiguration.queuedEventDelay = configuration.queuedEventDelay
             let eventWriter = try EventWriter(store: metricsStore, history: store, configuration: writerConfiguration, logger: logger) { users in
                 for user in users { storeData.forgetHistory(of: user) }
             }

@@ -65,6 +65,7 @@ enum TestServer {
         configuration.refreshInterval = .milliseconds(200)
         configuration.updaterInterval = .milliseconds(200)
         configuration.flushInterval = .milliseconds(10)
+        configuration.queuedEventDelay = .milliseconds(100)
         // Module calls on module threads: the cooperative threads of this test process are
         // often busy for seconds with other suites' CPU-bound work, which would delay a module
         // resumed there past its budget. Where calls run is ModuleIsolationTests' subject.

@@ -51,6 +51,46 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("queued impressions wait for one larger insert, unless a posted event or a full batch comes first")
+        func queuedEventsWait() async throws {
+            try await TestMetrics.withFreshStore(.clickhouse) { store in
+                var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
+                configuration.flushInterval = .milliseconds(20)
+                configuration.queuedEventDelay = .seconds(2)
+                configuration.batchSize = 500
+                let writer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
+                /// How long until `inserted` events are in the store (polled every 10 ms, up to 5 s).
+                func timeUntilInserted(_ inserted: Int) async throws -> Duration {
+                    let start = ContinuousClock.now
+                    while writer.statistics.inserted < inserted, ContinuousClock.now - start < .seconds(5) {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    return ContinuousClock.now - start
+                }
+                try await Self.running(writer) {
+                    // Alone, they wait for the delay (many flush intervals) and then go.
+                    try writer.enqueue(Self.impressions("alone", count: 10))
+                    try await Task.sleep(for: .milliseconds(500))
+                    #expect(writer.statistics.inserted == 0 && writer.statistics.queued == 10)
+                    let waited = try await timeUntilInserted(10) + .milliseconds(500)
+                    #expect(waited >= .seconds(2) && waited < .seconds(4), "queued impressions were inserted after \(waited)")
+
+                    // A posted event is acknowledged within a flush or two, and takes them along.
+                    try writer.enqueue(Self.impressions("along", count: 10))
+                    let start = ContinuousClock.now
+                    try await writer.write(Self.impressions("posted", count: 1))
+                    #expect(ContinuousClock.now - start < .seconds(1))
+                    #expect(writer.statistics.inserted == 21 && writer.statistics.queued == 0)
+
+                    // A full batch does not wait.
+                    try writer.enqueue(Self.impressions("full", count: 500))
+                    #expect(try await timeUntilInserted(521) < .seconds(1))
+                }
+                let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: .distantPast)])
+                #expect(totals.map(\.trials).reduce(0, +) == 521)
+            }
+        }
+
         @Test("a full queue answers Busy at once instead of growing")
         func busy() async throws {
             try await TestMetrics.withFreshStore(.sqlite) { store in

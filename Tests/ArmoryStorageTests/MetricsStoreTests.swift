@@ -94,6 +94,46 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("every column of an inserted event reads back as it was sent (RowBinary: lengths past 127 bytes, non-ASCII, extremes)")
+        func insertRoundTrip() async throws {
+            let client = try await TestMetrics.freshClickHouse()
+            let store = ClickHouseMetricsStore(client: client)
+            try await store.prepare()
+            let texts = ["", "a", "é漢字🎬\n\"quoted\"\\", String(repeating: "x", count: 127), String(repeating: "y", count: 128),
+                         String(repeating: "z", count: 20_000)]
+            let events = texts.enumerated().map { index, text in
+                Event(eventID: "e\(index)-" + text, type: EventType.allCases[index % EventType.allCases.count],
+                      time: Date(timeIntervalSince1970: 1_795_600_000 + Double(index) + 0.75), decisionID: "d\(index)" + text,
+                      experiment: "x" + text, arm: "arm-" + text, configVersion: index, weightVersion: index * 1_000_000,
+                      decisionTime: Date(timeIntervalSince1970: 1_795_599_000 + Double(index)), userID: "u" + text,
+                      movieID: index == 5 ? Int.max : index * 300, value: index == 4 ? -2.5e300 : Double(index) / 3,
+                      position: index == 3 ? -1 : index, items: Array(repeating: index == 2 ? Int.min : 7, count: index * 40))
+            }
+            try await store.insert(events)
+            struct Row: Decodable, Equatable {
+                var time, decision_time, config_version, weight_version, position: Int
+                var event_id, decision_id, experiment, arm, user_id, type: String
+                var movie_id: Int
+                var value: Double
+                var items: [Int]
+            }
+            let text = try await client.execute("""
+                SELECT toUInt32(time) AS time, event_id, decision_id, toUInt32(decision_time) AS decision_time, experiment, arm,
+                       config_version, weight_version, user_id, movie_id, type, value, position, items
+                FROM events ORDER BY time FORMAT JSONEachRow
+                """, settings: ["output_format_json_quote_64bit_integers": "0"])
+            let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }
+            let expected = events.map {
+                Row(time: Int($0.time.timeIntervalSince1970), decision_time: Int($0.decisionTime.timeIntervalSince1970),
+                    config_version: $0.configVersion, weight_version: $0.weightVersion, position: $0.position, event_id: $0.eventID,
+                    decision_id: $0.decisionID, experiment: $0.experiment, arm: $0.arm, user_id: $0.userID, type: $0.type.rawValue,
+                    movie_id: $0.movieID, value: $0.value, items: $0.items)
+            }
+            #expect(rows.count == events.count)
+            for (row, sent) in zip(rows, expected) { #expect(row == sent) }
+            await TestMetrics.drop(client)
+        }
+
         @Test("attack strings pass through ClickHouse SQL literals unchanged and never end them")
         func attackCorpus() async throws {
             let client = try await TestMetrics.freshClickHouse()

@@ -88,8 +88,11 @@ public struct ServerConfiguration: Sendable {
     /// How many module calls may run on Swift's cooperative threads at once (the rest run on
     /// module threads of their own); `nil` means one fewer than the cores, 0 means none.
     public var inlineModuleCalls: Int?
-    /// How often the event writer flushes.
+    /// How often the event writer flushes what clients wait for (posted events).
     public var flushInterval: Duration = .milliseconds(50)
+    /// How long impressions may wait for a flush when no posted event goes with them (larger,
+    /// fewer inserts into the metrics store).
+    public var queuedEventDelay: Duration = .seconds(1)
 
     /// The embedded defaults.
     public init() {}

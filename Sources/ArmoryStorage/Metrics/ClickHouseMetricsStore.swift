@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 
 /// The production ``MetricsStore``: events in a ClickHouse `ReplacingMergeTree`, inserted as
-/// gzip-compressed `JSONEachRow` batches over HTTP.
+/// gzip-compressed `RowBinary` batches over HTTP.
 ///
 /// Totals are exact per decision (a replayed or retried event counts once), which means
 /// grouping by decision: too slow to redo over all history every cycle. So decisions are
@@ -51,9 +51,9 @@ public struct ClickHouseMetricsStore: MetricsStore {
     public func insert(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         var rows = ByteBuffer()
-        rows.reserveCapacity(events.count * 256)
-        for event in events { JSONEachRow.append(event, to: &rows) }
-        try await client.insert(into: "events", jsonEachRow: rows)
+        rows.reserveCapacity(events.count * 160)
+        for event in events { RowBinary.append(event, to: &rows) }
+        try await client.insert(into: "events", columns: RowBinary.columns, rowBinary: rows)
     }
 
     /// Per decision, then per arm: `SELECT experiment, arm, [hour,] trials, clicked, converted,
@@ -201,28 +201,5 @@ public struct ClickHouseMetricsStore: MetricsStore {
     private static func rows<T: Decodable>(_ text: String, as type: T.Type) throws -> [T] {
         let decoder = JSONDecoder()
         return try text.split(separator: "\n").map { try decoder.decode(T.self, from: Data($0.utf8)) }
-    }
-}
-
-/// Events as ClickHouse `JSONEachRow` lines, written by hand for speed.
-enum JSONEachRow {
-    static func append(_ event: Event, to buffer: inout ByteBuffer) {
-        buffer.writeString("{\"time\":\(Int64(event.time.timeIntervalSince1970.rounded(.down))),\"event_id\":")
-        string(event.eventID, to: &buffer)
-        buffer.writeString(",\"decision_id\":")
-        string(event.decisionID, to: &buffer)
-        buffer.writeString(",\"decision_time\":\(Int64(max(0, event.decisionTime.timeIntervalSince1970).rounded(.down)))")
-        buffer.writeString(",\"experiment\":")
-        string(event.experiment, to: &buffer)
-        buffer.writeString(",\"arm\":")
-        string(event.arm, to: &buffer)
-        buffer.writeString(",\"config_version\":\(max(0, event.configVersion)),\"weight_version\":\(max(0, event.weightVersion)),\"user_id\":")
-        string(event.userID, to: &buffer)
-        buffer.writeString(",\"movie_id\":\(event.movieID),\"type\":\"\(event.type.rawValue)\",\"value\":\(event.value.isFinite ? event.value : 0),")
-        buffer.writeString("\"position\":\(event.position),\"items\":[\(event.items.map(String.init).joined(separator: ","))]}\n")
-    }
-
-    static func string(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeJSONString(text)
     }
 }

@@ -14,8 +14,13 @@ import Synchronization
 public final class EventWriter: Service, Sendable {
     /// Batching, bounds and where the spool lives.
     public struct Configuration: Sendable {
-        /// How often the queue is flushed.
+        /// How often the writer looks at its queue: a ``write(_:)`` waits about this long.
         public var flushInterval: Duration = .milliseconds(50)
+        /// How long events queued by ``enqueue(_:)`` (impressions) may wait when no ``write(_:)``
+        /// waits with them: a flush every `flushInterval` under steady impressions alone would
+        /// be 20 small inserts a second, and ClickHouse does far better with one large one
+        /// (about a third of its CPU per event, measured). A full batch goes at once.
+        public var queuedEventDelay: Duration = .seconds(1)
         /// The most events per insert.
         public var batchSize = 10_000
         /// The most events waiting in memory; more is ``Busy``.
@@ -69,9 +74,16 @@ public final class EventWriter: Service, Sendable {
     private struct State {
         var pending: [Event] = []
         var waiters: [Waiter] = []
+        /// When the oldest of `pending` was queued.
+        var pendingSince: ContinuousClock.Instant?
         var isStopping = false
         var retryAfter: ContinuousClock.Instant?
         var statistics = Statistics()
+
+        mutating func append(_ events: [Event]) {
+            if pending.isEmpty { pendingSince = .now }
+            pending += events
+        }
     }
 
     private let store: any MetricsStore
@@ -105,7 +117,7 @@ public final class EventWriter: Service, Sendable {
             let refusal = state.withLock { state -> (any Error)? in
                 guard !state.isStopping else { return Stopped() }
                 guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
-                state.pending += events
+                state.append(events)
                 state.waiters.append(Waiter(continuation: continuation))
                 return nil
             }
@@ -115,13 +127,14 @@ public final class EventWriter: Service, Sendable {
 
     /// Queues `events` without waiting for them to be durable: for impressions, which the
     /// server records on the request path and must not hold it up for a flush. They become
-    /// durable at the next flush (within `flushInterval`); a crash before it loses them, which
-    /// only leaves those decisions uncounted. Throws ``Busy`` or ``Stopped`` like ``write(_:)``.
+    /// durable at the next flush, within `queuedEventDelay` (sooner when a ``write(_:)`` or a
+    /// full batch comes first); a crash before it loses them, which only leaves those decisions
+    /// uncounted. Throws ``Busy`` or ``Stopped`` like ``write(_:)``.
     public func enqueue(_ events: [Event]) throws {
         let refusal = state.withLock { state -> (any Error)? in
             guard !state.isStopping else { return Stopped() }
             guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
-            state.pending += events
+            state.append(events)
             return nil
         }
         if let refusal { throw refusal }
@@ -157,6 +170,7 @@ public final class EventWriter: Service, Sendable {
                             // loop inserts back to back.
                             if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
                                 try? await Task.sleep(for: self.configuration.flushInterval)
+                                guard self.isFlushDue() else { continue }
                             }
                             if inFlight == 2 {
                                 await flushes.next()
@@ -184,6 +198,17 @@ public final class EventWriter: Service, Sendable {
 
     private var isStopping: Bool { state.withLock { $0.isStopping } }
 
+    /// Whether the queue should be flushed now: a writer waits, a batch is full, the oldest
+    /// queued event has waited `queuedEventDelay`, or the writer is stopping.
+    private func isFlushDue() -> Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let since = state.pendingSince else { return false }
+            return !state.waiters.isEmpty || state.isStopping || state.pending.count >= configuration.batchSize
+                || now - since >= configuration.queuedEventDelay
+        }
+    }
+
     /// Stops accepting events; ``run()`` drains and returns.
     public func stop() {
         state.withLock { $0.isStopping = true }
@@ -193,7 +218,7 @@ public final class EventWriter: Service, Sendable {
     /// (to keep their order) or the store is failing.
     func flush() async {
         let (events, waiters) = state.withLock { state in
-            defer { state.pending = []; state.waiters = [] }
+            defer { state.pending = []; state.waiters = []; state.pendingSince = nil }
             return (state.pending, state.waiters)
         }
         guard !events.isEmpty else { return }
