@@ -29,6 +29,9 @@ if groups.isEmpty || groups.contains("core") {
 if groups.isEmpty || groups.contains("modules") {
     await benchmarkModules()
 }
+if groups.isEmpty || groups.contains("request") {
+    benchmarkRequestPieces()
+}
 if groups.isEmpty || groups.contains("state") {
     await benchmarkState()
 }

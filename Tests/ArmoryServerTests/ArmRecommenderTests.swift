@@ -34,13 +34,25 @@ private struct Sleeping: RecommendationAlgorithm {
     }
 }
 
-/// Blocks its thread and ignores cancellation.
+/// Blocks its thread for `seconds` and ignores cancellation.
 private struct Blocking: RecommendationAlgorithm {
-    static let descriptor = AlgorithmDescriptor(name: "blocking", version: "1.0.0")
+    static let descriptor = AlgorithmDescriptor(name: "blocking", version: "1.0.0", parameters: [
+        ParameterSpec(name: "seconds", type: .integer, defaultValue: .integer(10)),
+    ])
+    let seconds: Int
+    init(parameters: Parameters) throws { seconds = try parameters.integer("seconds") }
+    func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+        sleep(UInt32(seconds))
+        return [ScoredItem(movieID: 99, score: 1)]
+    }
+}
+
+/// Answers with the thread it ran on, as a movie id.
+private struct ThreadReporting: RecommendationAlgorithm {
+    static let descriptor = AlgorithmDescriptor(name: "thread-reporting", version: "1.0.0")
     init(parameters: Parameters) throws {}
     func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
-        sleep(10)
-        return [ScoredItem(movieID: 99, score: 1)]
+        [ScoredItem(movieID: Int(bitPattern: UInt(pthread_self())), score: 1)]
     }
 }
 
@@ -53,7 +65,8 @@ struct ArmRecommenderTests {
     static let moduleThreadsOnly = ModuleIsolation(inlineLimit: 0, executor: ModuleExecutor(threads: 8))
     let registry: AlgorithmRegistry = {
         var registry = AlgorithmRegistry()
-        for algorithm in [Constant.self, Throwing.self, Sleeping.self, Blocking.self] as [any RecommendationAlgorithm.Type] {
+        for algorithm in [Constant.self, Throwing.self, Sleeping.self, Blocking.self, ThreadReporting.self]
+            as [any RecommendationAlgorithm.Type] {
             try! registry.register(algorithm, file: "(test)")
         }
         return registry
@@ -187,11 +200,45 @@ struct ModuleIsolationTests {
         #expect(isolation.isQuarantined("isolation/slow"))
     }
 
+    @Test("on a free slot a module runs on its caller's thread; one that blocks holds its caller until it returns, then its arm moves to the module threads and is held to the budget")
+    func inlineCalls() async throws {
+        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ModuleExecutor(threads: 2))
+        let fixtures = ArmRecommenderTests()
+        let experiment = Experiment(id: "inline", objective: .ctr, fallback: "control", timeBudget: .milliseconds(30), arms: [
+            Arm(name: "control", algorithm: "thread-reporting", weight: 0.5),
+            Arm(name: "brief", algorithm: "blocking", parameters: ["seconds": .integer(2)], weight: 0.5),
+        ])
+        let failures = ArmFailureCounts()
+        let recommender = try ArmRecommender(experiment: experiment, registry: fixtures.registry, failures: failures, isolation: isolation)
+        let caller = Int(bitPattern: UInt(pthread_self()))
+        let fast = try await recommender.recommend(arm: "control", MovieFixtures.request("u1"), data: fixtures.data, logger: BuiltModules.quietLogger)
+        #expect(fast.items.map(\.movieID) == [caller], "the module ran on another thread than its caller")
+
+        // The price of the fast path: the caller waits for the blocked module (2 s), and is then
+        // answered by the fallback, as if on time.
+        let clock = ContinuousClock()
+        var start = clock.now
+        let blocked = try await recommender.recommend(arm: "brief", MovieFixtures.request("u2"), data: fixtures.data, logger: BuiltModules.quietLogger)
+        #expect(clock.now - start >= .seconds(2))
+        #expect(blocked.servedBy == "control" && blocked.failure == .timeout)
+        #expect(isolation.isQuarantined("inline/brief"))
+
+        // From then on the arm runs on the module threads: the fallback answers at the budget,
+        // without waiting for the module (the bound is loose: this process's threads are busy).
+        start = clock.now
+        let next = try await recommender.recommend(arm: "brief", MovieFixtures.request("u3"), data: fixtures.data, logger: BuiltModules.quietLogger)
+        #expect(clock.now - start < .milliseconds(1_500))
+        #expect(next.servedBy == "control" && next.failure == .timeout)
+        #expect(failures.count(experiment: "inline", arm: "brief", kind: .timeout) == 2)
+    }
+
     @Test("the response JSON written by hand decodes to the same value as the encoder's")
     func handWrittenJSON() throws {
         let answer = RecommendationService.Recommendations(
             decisionID: "d1.abc.def", experiment: "rail", arm: "per\"sonal", algorithm: "history", inExperiment: true, fallbackUsed: false,
-            items: [.init(movieID: 3, title: "The \\Quiet\u{01} \"River\" — 東京", score: 2.5), .init(movieID: 9, title: "", score: 0)]
+            items: [.init(movieID: 3, title: "The \\Quiet\u{01} \"River\" — 東京", score: 2.5), .init(movieID: 9, title: "", score: 0),
+                    .init(movieID: Int.min, title: "\u{1F}\u{7F}", score: -3), .init(movieID: Int.max, title: "plain", score: 1e15),
+                    .init(movieID: 0, title: "a", score: 123_456_789_012), .init(movieID: -7, title: "b", score: -0.001)]
         )
         let decoded = try JSONDecoder().decode(RecommendationService.Recommendations.self, from: Data(buffer: answer.jsonBuffer()))
         #expect(decoded == answer)

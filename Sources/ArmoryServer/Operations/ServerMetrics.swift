@@ -11,9 +11,9 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let counters = Mutex<[Int: [Cached<CoreMetrics.Counter>]]>([:])
+    private let timers = Mutex<[Int: [Cached<CoreMetrics.Timer>]]>([:])
+    private let gauges = Mutex<[Int: [Cached<CoreMetrics.Gauge>]]>([:])
     /// What has been exported of counts kept elsewhere (module failures, the writer's totals).
     private let exported = Mutex<[String: Int]>([:])
 
@@ -26,8 +26,15 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
     }
 
-    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
-        ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
+    /// A metric made for a name and labels, kept under their hash.
+    private struct Cached<Metric: Sendable>: Sendable {
+        var name: String
+        var labels: [(String, String)]
+        var metric: Metric
+
+        func matches(_ name: String, _ labels: [(String, String)]) -> Bool {
+            self.name == name && self.labels.elementsEqual(labels) { $0.0 == $1.0 && $0.1 == $1.1 }
+        }
     }
 
     /// Adds `amount` to the counter `name` with `labels`.
@@ -48,22 +55,29 @@ public final class ServerMetrics: Sendable {
             .record(value)
     }
 
-    /// The metric for `name` and `labels` from `cache`, made by `make` the first time.
+    /// The metric for `name` and `labels` from `cache`, made by `make` the first time. Found by
+    /// hashing the name and labels, with no key string built: this runs a few times per request.
     private static func cached<Metric: Sendable>(
-        in cache: borrowing Mutex<[String: Metric]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
+        in cache: borrowing Mutex<[Int: [Cached<Metric>]]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
     ) -> Metric {
-        let key = key(name, labels)
+        var hasher = Hasher()
+        hasher.combine(name)
+        for (label, value) in labels {
+            hasher.combine(label)
+            hasher.combine(value)
+        }
+        let hash = hasher.finalize()
         return cache.withLock { metrics in
-            if let metric = metrics[key] { return metric }
+            if let hit = metrics[hash]?.first(where: { $0.matches(name, labels) }) { return hit.metric }
             let metric = make()
-            metrics[key] = metric
+            metrics[hash, default: []].append(Cached(name: name, labels: labels, metric: metric))
             return metric
         }
     }
 
     /// Brings the counter `name` up to `total`, a count kept elsewhere that only grows.
     public func catchUp(_ name: String, _ labels: [(String, String)] = [], to total: Int) {
-        let key = Self.key(name, labels)
+        let key = ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
         let delta = exported.withLock { exported in
             defer { exported[key] = max(exported[key] ?? 0, total) }
             return total - (exported[key] ?? 0)

@@ -1,14 +1,26 @@
 import Dispatch
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Fires callbacks at deadlines from one thread of its own: the time budget of every module
-/// call. Scheduling is a lock and a heap insert — a Dispatch timer per call cost more than the
-/// call — and the thread is outside Swift's cooperative pool, so it fires on time even when
-/// every cooperative thread is busy or blocked.
+/// call. The thread is outside Swift's cooperative pool, so it fires on time even when every
+/// cooperative thread is busy or blocked.
+///
+/// Built for many deadlines that almost never matter (a module answers long before its budget
+/// runs out, and the callback finds nothing to do):
+/// - deadlines are rounded up to the next millisecond, so the thread wakes at most once a
+///   millisecond however many calls there are (waking for each call's deadline cost a thread
+///   switch per request), and fires at most a millisecond late;
+/// - calls with the same delay (an experiment's budget) arrive in deadline order, so each delay
+///   has a first-in-first-out queue: scheduling appends, firing takes from the front, and only
+///   the fronts of the few queues are compared.
 final class DeadlineTimer: Sendable {
     /// The timer module calls use.
     static let shared = DeadlineTimer()
+
+    /// The resolution deadlines are rounded up to, in nanoseconds.
+    static let tick: UInt64 = 1_000_000
 
     private struct Entry {
         var deadline: UInt64
@@ -16,10 +28,14 @@ final class DeadlineTimer: Sendable {
     }
 
     private struct State {
-        /// A binary min-heap by deadline.
-        var heap: [Entry] = []
+        /// One queue per delay, in deadline order.
+        var queues: [(delay: UInt64, entries: CircularBuffer<Entry>)] = []
         /// When the thread will wake on its own (`UInt64.max`: not until signalled).
         var sleepingUntil = UInt64.max
+
+        var earliest: UInt64 {
+            queues.reduce(UInt64.max) { min($0, $1.entries.first?.deadline ?? .max) }
+        }
     }
 
     private let state = Mutex(State())
@@ -31,12 +47,20 @@ final class DeadlineTimer: Sendable {
         thread.start()
     }
 
-    /// Calls `fire` once `delay` has passed (on the timer's thread; keep it short).
+    /// Calls `fire` once `delay` has passed, up to a millisecond later (on the timer's thread;
+    /// keep it short).
     func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) {
-        let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(max(0, delay.timeInterval) * 1e9)
+        let nanoseconds = UInt64(max(0, delay.timeInterval) * 1e9)
         let mustWake = state.withLock { state -> Bool in
-            state.heap.append(Entry(deadline: deadline, fire: fire))
-            Self.siftUp(&state.heap, from: state.heap.count - 1)
+            // Read under the lock, so each queue stays in deadline order.
+            let exact = DispatchTime.now().uptimeNanoseconds &+ nanoseconds
+            let deadline = (exact / Self.tick + 1) * Self.tick
+            let entry = Entry(deadline: deadline, fire: fire)
+            if let index = state.queues.firstIndex(where: { $0.delay == nanoseconds }) {
+                state.queues[index].entries.append(entry)
+            } else {
+                state.queues.append((nanoseconds, CircularBuffer([entry])))
+            }
             guard deadline < state.sleepingUntil else { return false }
             state.sleepingUntil = deadline
             return true
@@ -49,15 +73,13 @@ final class DeadlineTimer: Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             var due: [@Sendable () -> Void] = []
             let next = state.withLock { state -> UInt64 in
-                while let first = state.heap.first, first.deadline <= now {
-                    due.append(first.fire)
-                    let last = state.heap.removeLast()
-                    if !state.heap.isEmpty {
-                        state.heap[0] = last
-                        Self.siftDown(&state.heap, from: 0)
+                for index in state.queues.indices {
+                    while let first = state.queues[index].entries.first, first.deadline <= now {
+                        due.append(state.queues[index].entries.removeFirst().fire)
                     }
                 }
-                state.sleepingUntil = state.heap.first?.deadline ?? .max
+                state.queues.removeAll { $0.entries.isEmpty }
+                state.sleepingUntil = state.earliest
                 return state.sleepingUntil
             }
             for fire in due { fire() }
@@ -66,30 +88,6 @@ final class DeadlineTimer: Sendable {
             } else {
                 _ = wakeUp.wait(timeout: DispatchTime(uptimeNanoseconds: next))
             }
-        }
-    }
-
-    private static func siftUp(_ heap: inout [Entry], from start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].deadline < heap[parent].deadline else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private static func siftDown(_ heap: inout [Entry], from start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left].deadline < heap[smallest].deadline { smallest = left }
-            if right < heap.count, heap[right].deadline < heap[smallest].deadline { smallest = right }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
         }
     }
 }

@@ -1,14 +1,14 @@
 import Foundation
 import Synchronization
 
-/// Decides where a module call runs. Most calls run as ordinary tasks on Swift's cooperative
-/// pool, which costs little; the module threads of ``ModuleExecutor`` cost two thread wake-ups
-/// per call (a third of the recommendation route's throughput), so they are kept for the calls
-/// that need them:
+/// Decides where a module call runs. Most calls start at once on the calling request's thread
+/// and stay on Swift's cooperative pool, which costs no thread hop (see ``TimeBudget``); the
+/// module threads of ``ModuleExecutor`` cost two thread wake-ups per call, so they are kept for
+/// the calls that need them:
 ///
 /// - at most `inlineLimit` calls (one fewer than the cores) run on the cooperative pool at a
 ///   time, so a module that blocks its thread can never take every cooperative thread — one is
-///   always left to answer with the fallback when the budget runs out;
+///   always left for other requests;
 /// - an arm whose module overran its budget runs on the module threads for `quarantine` after.
 public final class ModuleIsolation: Sendable {
     /// The isolation every ``ArmRecommender`` uses unless given another.
@@ -34,10 +34,10 @@ public final class ModuleIsolation: Sendable {
     /// Whether a call of `arm` may run on the cooperative pool now; when it returns true, the
     /// caller must call ``leave()`` when the call ends.
     func enterInline(_ arm: String) -> Bool {
-        let now = ContinuousClock.now
+        guard inlineLimit > 0 else { return false }
         return state.withLock { state in
-            if let until = state.quarantined[arm] {
-                guard until <= now else { return false }
+            if !state.quarantined.isEmpty, let until = state.quarantined[arm] {
+                guard until <= .now else { return false }
                 state.quarantined[arm] = nil
             }
             guard state.inline < inlineLimit else { return false }
@@ -55,12 +55,6 @@ public final class ModuleIsolation: Sendable {
     func quarantine(_ arm: String) {
         let until = ContinuousClock.now + quarantine
         state.withLock { $0.quarantined[arm] = until }
-    }
-
-    /// Whether `arm`'s calls go straight to the module threads, without trying for a slot:
-    /// it is quarantined, or this isolation has no slots.
-    func usesModuleThreadsOnly(_ arm: String) -> Bool {
-        inlineLimit == 0 || isQuarantined(arm)
     }
 
     /// Whether `arm` is on the module threads now.

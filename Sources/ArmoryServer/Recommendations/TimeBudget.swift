@@ -11,107 +11,121 @@ enum TimeBudget {
 
     /// The result of `operation`, or ``Overrun`` once `budget` has passed, whichever comes first.
     ///
-    /// `budget` runs from the moment the operation starts; waiting for a thread counts only past
-    /// a second allowance (the budget again, at least 100 ms). The operation runs in a task of
-    /// its own — on the cooperative pool or on the module threads, as `isolation` decides for
-    /// `arm` — that is cancelled on overrun but not awaited:
-    /// a module that ignores cancellation (a blocking loop, say) cannot hold the caller past its
-    /// budget. Such a task keeps its thread until it returns, and its result is dropped. This is
-    /// the one place Armory starts a task it does not wait for, and that is why.
+    /// `budget` runs from the moment the operation starts. The operation runs in a task of its
+    /// own that is cancelled on overrun but not awaited: a module that ignores cancellation
+    /// cannot hold the caller past its budget once it awaits. Such a task keeps its thread
+    /// until it returns, and its result is dropped. This is the one place Armory starts a task
+    /// it does not wait for, and that is why. Where the task runs is `isolation`'s choice for
+    /// `arm`:
+    ///
+    /// - While one of the cooperative slots is free, the task starts at once on the caller's
+    ///   thread (`Task.immediate`) and runs there until it first suspends. A module that answers
+    ///   without suspending (a cached list) costs no thread hop and no wake-up; one that awaits
+    ///   is raced against the budget from there. The price: a module that *blocks* its thread
+    ///   holds its caller until it returns. The caller is then answered by the fallback (late),
+    ///   and the deadline that passed has already moved the arm to the module threads, so the
+    ///   calls after it are held to the budget strictly. At most the slots (one fewer than the
+    ///   cores) can be held that way, so one cooperative thread is always left.
+    /// - Otherwise (no slot free, or the arm overran lately) it runs on the module threads,
+    ///   where a blocked module stalls only itself. Waiting for a module thread counts only past
+    ///   a second allowance (the budget again, at least 100 ms).
     static func run<T: Sendable>(
         _ budget: Duration, isolation: ModuleIsolation, arm: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                race.start(continuation)
-                // A quarantined arm goes straight to the module threads: it never waits for a
-                // cooperative thread, however busy they are.
-                let direct = isolation.usesModuleThreadsOnly(arm)
-                let work = Task(executorPreference: direct ? isolation.executor : globalConcurrentExecutor) {
-                    // The budget is the module's: it starts when the call does, not while the task
-                    // waits for a thread behind other work.
-                    DeadlineTimer.shared.schedule(after: budget) {
-                        race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
-                    }
-                    @Sendable func attempt() async {
-                        do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
-                    }
-                    // The slot is taken once the task runs, so a queue of requests waiting for a
-                    // thread does not fill it; a call that cannot have one moves to the module threads.
-                    if direct {
-                        await attempt()
-                    } else if isolation.enterInline(arm) {
-                        defer { isolation.leave() }
-                        await attempt()
-                    } else {
-                        await withTaskExecutorPreference(isolation.executor) { await attempt() }
-                    }
-                }
-                // The timers have a thread of their own, not a task, so they fire on time even
-                // when every cooperative thread is busy; after an answer they are no-ops. This one
-                // bounds the whole wait, should the call not start at all (every thread taken):
-                // the arm then moves to the module threads.
-                let allowance = budget + max(budget, .milliseconds(100))
-                DeadlineTimer.shared.schedule(after: allowance) {
-                    race.finish(.failure(Overrun(budget: allowance))) { isolation.quarantine(arm) }
-                }
-                race.onFinish { work.cancel() }
+        // The timers have a thread of their own, not a task, so they fire on time even when
+        // every cooperative thread is busy; after an answer they are no-ops.
+        if isolation.enterInline(arm) {
+            DeadlineTimer.shared.schedule(after: budget) {
+                race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
             }
-        } onCancel: {
-            race.finish(.failure(CancellationError()))
+            let work = Task.immediate {
+                defer { isolation.leave() }
+                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+            }
+            return try await race.outcome(cancelling: work)
         }
+        let work = Task(executorPreference: isolation.executor) {
+            // The budget is the module's: it starts when the call does, not while the task
+            // waits for a thread behind other work.
+            DeadlineTimer.shared.schedule(after: budget) {
+                race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
+            }
+            do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+        }
+        // This one bounds the whole wait, should the call not start at all.
+        let allowance = budget + max(budget, .milliseconds(100))
+        DeadlineTimer.shared.schedule(after: allowance) {
+            race.finish(.failure(Overrun(budget: allowance))) { isolation.quarantine(arm) }
+        }
+        return try await race.outcome(cancelling: work)
     }
 
-    /// The first of several outcomes to arrive resumes the continuation; the rest are dropped.
+    /// The first of several outcomes to arrive is the result; the rest are dropped.
     private final class Race<T: Sendable>: Sendable {
         private struct State {
-            var continuation: CheckedContinuation<T, any Error>?
+            var continuation: UnsafeContinuation<T, any Error>?
             var outcome: Result<T, any Error>?
-            var cleanup: (@Sendable () -> Void)?
             var isFinished = false
+            var work: Task<Void, Never>?
         }
 
         private let state = Mutex(State())
 
-        func start(_ continuation: CheckedContinuation<T, any Error>) {
-            let early = state.withLock { state -> Result<T, any Error>? in
-                if state.isFinished, let outcome = state.outcome {
-                    state.outcome = nil
-                    return outcome
+        /// The outcome: at once when the race is already settled (a module that answered
+        /// without suspending), otherwise when it is; `work` is cancelled if it is still running
+        /// then, and when the caller is cancelled the race ends with `CancellationError`.
+        func outcome(cancelling work: Task<Void, Never>) async throws -> T {
+            if let settled = state.withLock({ $0.isFinished ? $0.outcome.take() : nil }) {
+                // Settled by the deadline while the module ran on this thread: it may still await.
+                if case .failure = settled { work.cancel() }
+                return try settled.get()
+            }
+            return try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { continuation in
+                    let settled = state.withLock { state -> Result<T, any Error>? in
+                        if state.isFinished { return state.outcome.take() }
+                        state.continuation = continuation
+                        state.work = work
+                        return nil
+                    }
+                    if let settled {
+                        work.cancel()
+                        continuation.resume(with: settled)
+                    }
                 }
-                state.continuation = continuation
-                return nil
+            } onCancel: {
+                self.finish(.failure(CancellationError()))
             }
-            if let early { continuation.resume(with: early) }
-        }
-
-        func onFinish(_ cleanup: @escaping @Sendable () -> Void) {
-            let runNow = state.withLock { state -> Bool in
-                if state.isFinished { return true }
-                state.cleanup = cleanup
-                return false
-            }
-            if runNow { cleanup() }
         }
 
         /// Settles the race with `outcome` unless it is settled; when this call settles it,
         /// `whenFirst` runs before the waiter resumes.
         func finish(_ outcome: Result<T, any Error>, whenFirst: () -> Void = {}) {
-            let (isFirst, continuation, cleanup) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
-                guard !state.isFinished else { return (false, nil, nil) }
+            let settled = state.withLock { state -> (continuation: UnsafeContinuation<T, any Error>?, work: Task<Void, Never>?)? in
+                guard !state.isFinished else { return nil }
                 state.isFinished = true
                 guard let continuation = state.continuation else {
-                    // Cancelled before the continuation was handed over; `start` resumes it.
+                    // Nobody waits yet: `outcome(cancelling:)` takes it.
                     state.outcome = outcome
-                    return (true, nil, state.cleanup)
+                    return (nil, nil)
                 }
                 state.continuation = nil
-                return (true, continuation, state.cleanup)
+                defer { state.work = nil }
+                return (continuation, state.work)
             }
-            if isFirst { whenFirst() }
-            continuation?.resume(with: outcome)
-            cleanup?()
+            guard let settled else { return }
+            whenFirst()
+            settled.work?.cancel()
+            settled.continuation?.resume(with: outcome)
         }
+    }
+}
+
+private extension Optional {
+    /// The value, leaving `nil` behind.
+    mutating func take() -> Wrapped? {
+        defer { self = nil }
+        return self
     }
 }

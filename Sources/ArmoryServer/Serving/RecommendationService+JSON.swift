@@ -1,42 +1,89 @@
-import ArmoryStorage
 import NIOCore
 
 extension RecommendationService.Recommendations {
     /// The response body, written by hand: the recommendation route is the hot path, and
     /// Foundation's `JSONEncoder` took more of its time than everything else together. Keys in
-    /// the same order and form as ``APIJSON``'s (sorted, snake_case); a score that is not a
-    /// finite number is written as `null`. A test checks it decodes to the same value.
+    /// the same order and form as ``APIJSON``'s (sorted, snake_case); a whole-number score is
+    /// written without a fraction (as `JSONEncoder` writes it), one that is not a finite number
+    /// as `null`. A test checks it decodes to the same value. Bytes are gathered in an array
+    /// (appends are cheap there) and copied into the buffer once.
     public func jsonBuffer() -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(160 + items.count * 80)
-        buffer.writeStaticString(#"{"algorithm":"#)
-        Self.write(algorithm, to: &buffer)
-        buffer.writeStaticString(#","arm":"#)
-        Self.write(arm, to: &buffer)
-        buffer.writeStaticString(#","decision_id":"#)
-        Self.write(decisionID, to: &buffer)
-        buffer.writeStaticString(#","experiment":"#)
-        Self.write(experiment, to: &buffer)
-        buffer.writeStaticString(fallbackUsed ? #","fallback_used":true"# : #","fallback_used":false"#)
-        buffer.writeStaticString(inExperiment ? #","in_experiment":true,"items":["# : #","in_experiment":false,"items":["#)
+        var json: [UInt8] = []
+        json.reserveCapacity(160 + items.count * 80)
+        json.append(#"{"algorithm":"#)
+        json.appendJSONString(algorithm)
+        json.append(#","arm":"#)
+        json.appendJSONString(arm)
+        json.append(#","decision_id":"#)
+        json.appendJSONString(decisionID)
+        json.append(#","experiment":"#)
+        json.appendJSONString(experiment)
+        json.append(fallbackUsed ? #","fallback_used":true"# : #","fallback_used":false"#)
+        json.append(inExperiment ? #","in_experiment":true,"items":["# : #","in_experiment":false,"items":["#)
         for (index, item) in items.enumerated() {
-            buffer.writeStaticString(index == 0 ? #"{"movie_id":"# : #",{"movie_id":"#)
-            buffer.writeString(String(item.movieID))
-            buffer.writeStaticString(#","score":"#)
-            if item.score.isFinite {
-                buffer.writeString(item.score.description)
+            json.append(index == 0 ? #"{"movie_id":"# : #",{"movie_id":"#)
+            json.appendDecimal(Int64(item.movieID))
+            json.append(#","score":"#)
+            if !item.score.isFinite {
+                json.append("null")
+            } else if item.score == item.score.rounded(), abs(item.score) < 1e15 {
+                json.appendDecimal(Int64(item.score))
             } else {
-                buffer.writeStaticString("null")
+                json.append(contentsOf: item.score.description.utf8)
             }
-            buffer.writeStaticString(#","title":"#)
-            Self.write(item.title, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "}"))
+            json.append(#","title":"#)
+            json.appendJSONString(item.title)
+            json.append(UInt8(ascii: "}"))
         }
-        buffer.writeStaticString("]}")
-        return buffer
+        json.append("]}")
+        return ByteBuffer(bytes: json)
+    }
+}
+
+private extension [UInt8] {
+    mutating func append(_ text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    static func write(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeJSONString(text)
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, the rest
+    /// (UTF-8 as it is) copied.
+    mutating func appendJSONString(_ text: String) {
+        append(UInt8(ascii: "\""))
+        defer { append(UInt8(ascii: "\"")) }
+        // Most strings need no escape: copied at once.
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return false }
+            append(contentsOf: bytes)
+            return true
+        }
+        guard copied != true else { return }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case ..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                append("\\u00")
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0x0F)])
+            default: append(byte)
+            }
+        }
+    }
+
+    /// `value` in decimal, without making a string of it first.
+    mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of any Int64
+        Swift.withUnsafeMutableBytes(of: &digits) { digits in
+            var magnitude = value.magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(contentsOf: digits[start...])
+        }
     }
 }

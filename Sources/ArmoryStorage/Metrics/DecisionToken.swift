@@ -42,17 +42,52 @@ public struct DecisionSigner: Sendable {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret)))
     }
 
-    /// `d1.<payload>.<signature>`, URL-safe.
+    /// `d1.<payload>.<signature>`, URL-safe: the payload is the decision's fields, one per
+    /// line, in base64; the signature is the first 24 bytes of the HMAC of the payload's text,
+    /// in base64. Written into one string with no intermediate ones (this runs for every
+    /// recommendation).
     public func id(for decision: Decision) -> String {
-        var text = decision.experiment
-        text.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 48)
-        for field in [decision.arm, String(decision.configVersion), String(decision.weightVersion), decision.userID,
-                      String(Int64((decision.time.timeIntervalSince1970 * 1_000).rounded())), String(decision.nonce)] {
-            text += "\n"
-            text += field
+        var fields: [UInt8] = []
+        fields.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 64)
+        fields.append(contentsOf: decision.experiment.utf8)
+        fields.append(0x0A)
+        fields.append(contentsOf: decision.arm.utf8)
+        fields.append(0x0A)
+        Self.appendDecimal(Int64(decision.configVersion), to: &fields)
+        fields.append(0x0A)
+        Self.appendDecimal(Int64(decision.weightVersion), to: &fields)
+        fields.append(0x0A)
+        fields.append(contentsOf: decision.userID.utf8)
+        fields.append(0x0A)
+        Self.appendDecimal(Int64((decision.time.timeIntervalSince1970 * 1_000).rounded()), to: &fields)
+        fields.append(0x0A)
+        Self.appendDecimal(decision.nonce, to: &fields)
+        let payloadLength = (fields.count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: 3 + payloadLength + 1 + 32) { output in
+            output[0] = UInt8(ascii: "d")
+            output[1] = UInt8(ascii: "1")
+            output[2] = UInt8(ascii: ".")
+            let payload = UnsafeMutableBufferPointer(rebasing: output[3..<(3 + payloadLength)])
+            fields.withUnsafeBytes { _ = Self.encodeBase64URL($0, into: payload) }
+            output[3 + payloadLength] = UInt8(ascii: ".")
+            var hmac = keyed
+            hmac.update(data: UnsafeRawBufferPointer(payload))
+            let signature = UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)...])
+            hmac.finalize().withUnsafeBytes { _ = Self.encodeBase64URL(UnsafeRawBufferPointer(rebasing: $0.prefix(24)), into: signature) }
+            return output.count
         }
-        let payload = Self.base64URL(Array(text.utf8))
-        return "d1.\(payload).\(signature(of: payload))"
+    }
+
+    /// Appends `value` in decimal.
+    private static func appendDecimal(_ value: some BinaryInteger, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     /// The decision inside `id`, or `nil` when `id` is malformed or its signature is wrong.
@@ -78,31 +113,42 @@ public struct DecisionSigner: Sendable {
         return String(Self.base64URL(Array(hmac.finalize())).prefix(32))
     }
 
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5), written directly: this
-    /// runs twice for every decision.
+    /// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5).
     public static func base64URL(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { output in
-            var written = 0
+            bytes.withUnsafeBytes { encodeBase64URL($0, into: output) }
+        }
+    }
+
+    /// Writes `bytes` in URL-safe base64 without padding to the start of `output` (which must
+    /// hold `(bytes.count * 4 + 2) / 3` bytes) and returns how many it wrote.
+    private static func encodeBase64URL(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        alphabet.withUnsafeBufferPointer { alphabet in
+            var written = output.startIndex
             var index = 0
             while index + 3 <= bytes.count {
                 let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-                for shift in [18, 12, 6, 0] {
-                    output[written] = alphabet[Int((value >> UInt32(shift)) & 63)]
-                    written += 1
-                }
+                output[written] = alphabet[Int(value >> 18 & 63)]
+                output[written + 1] = alphabet[Int(value >> 12 & 63)]
+                output[written + 2] = alphabet[Int(value >> 6 & 63)]
+                output[written + 3] = alphabet[Int(value & 63)]
+                written += 4
                 index += 3
             }
             let remaining = bytes.count - index
             if remaining > 0 {
                 let value = UInt32(bytes[index]) << 16 | (remaining == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-                for shift in (remaining == 2 ? [18, 12, 6] : [18, 12]) {
-                    output[written] = alphabet[Int((value >> UInt32(shift)) & 63)]
+                output[written] = alphabet[Int(value >> 18 & 63)]
+                output[written + 1] = alphabet[Int(value >> 12 & 63)]
+                written += 2
+                if remaining == 2 {
+                    output[written] = alphabet[Int(value >> 6 & 63)]
                     written += 1
                 }
             }
-            return written
+            return written - output.startIndex
         }
     }
 
