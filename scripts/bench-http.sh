@@ -29,14 +29,30 @@ fi
 
 work=$(mktemp -d)
 server_pid=""
+clickhouse_base=""
+bench_database=""
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid"
     wait "$server_pid" 2>/dev/null || true
   fi
+  if [ -n "$bench_database" ]; then
+    curl -sf "$clickhouse_base/" --data-binary "DROP DATABASE IF EXISTS $bench_database" >/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The impressions go to a ClickHouse database of this run's own, dropped at the end: in a
+# shared one, the tens of millions of rows earlier runs left keep ClickHouse merging in the
+# background (half a core, seen), and every figure would depend on how many runs came before.
+if [ -n "${ARMORY_CLICKHOUSE_URL:-}" ]; then
+  clickhouse_base=$(echo "$ARMORY_CLICKHOUSE_URL" | sed -E 's#^(https?://[^/]+).*#\1#')
+  bench_database="armory_bench_$(date +%s)_$$"
+  curl -sf "$clickhouse_base/" --data-binary "CREATE DATABASE $bench_database" >/dev/null \
+    || { echo "bench-http: cannot create a database in the ClickHouse at ARMORY_CLICKHOUSE_URL" >&2; exit 1; }
+  export ARMORY_CLICKHOUSE_URL="$clickhouse_base/$bench_database"
+fi
 
 mkdir -p "$work/experiments"
 cat > "$work/experiments/bench.yaml" <<'YAML'

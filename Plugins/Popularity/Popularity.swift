@@ -27,11 +27,12 @@ public struct Popularity: RecommendationAlgorithm {
     public func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
         let since = request.time.addingTimeInterval(-window)
         let popular = try await data.popularMovies(genre: genre, since: since, limit: request.limit + request.exclusions.count)
-        let items = popular.lazy
-            .filter { !request.exclusions.contains($0.movieID) }
-            .prefix(request.limit)
-            .map { ScoredItem(movieID: $0.movieID, score: Double($0.count)) }
-        return try await data.filled(Array(items), to: request.limit, excluding: request.exclusions)
+        var items: [ScoredItem] = []
+        items.reserveCapacity(request.limit)
+        for movie in popular where items.count < request.limit && !request.exclusions.contains(movie.movieID) {
+            items.append(ScoredItem(movieID: movie.movieID, score: Double(movie.count)))
+        }
+        return try await data.filled(items, to: request.limit, excluding: request.exclusions)
     }
 }
 

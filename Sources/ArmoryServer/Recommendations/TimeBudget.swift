@@ -37,7 +37,7 @@ enum TimeBudget {
         // every cooperative thread is busy; after an answer they are no-ops.
         if isolation.enterInline(arm) {
             DeadlineTimer.shared.schedule(after: budget) {
-                race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
+                race.overrun(budget) { isolation.quarantine(arm) }
             }
             let work = Task.immediate {
                 defer { isolation.leave() }
@@ -49,14 +49,14 @@ enum TimeBudget {
             // The budget is the module's: it starts when the call does, not while the task
             // waits for a thread behind other work.
             DeadlineTimer.shared.schedule(after: budget) {
-                race.finish(.failure(Overrun(budget: budget))) { isolation.quarantine(arm) }
+                race.overrun(budget) { isolation.quarantine(arm) }
             }
             do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
         }
         // This one bounds the whole wait, should the call not start at all.
         let allowance = budget + max(budget, .milliseconds(100))
         DeadlineTimer.shared.schedule(after: allowance) {
-            race.finish(.failure(Overrun(budget: allowance))) { isolation.quarantine(arm) }
+            race.overrun(allowance) { isolation.quarantine(arm) }
         }
         return try await race.outcome(cancelling: work)
     }
@@ -97,6 +97,13 @@ enum TimeBudget {
             } onCancel: {
                 self.finish(.failure(CancellationError()))
             }
+        }
+
+        /// Settles the race with ``Overrun`` unless it is settled. Almost every deadline comes
+        /// after the answer, so this looks before it makes the error (an allocation).
+        func overrun(_ budget: Duration, whenFirst: () -> Void) {
+            guard !state.withLock({ $0.isFinished }) else { return }
+            finish(.failure(Overrun(budget: budget)), whenFirst: whenFirst)
         }
 
         /// Settles the race with `outcome` unless it is settled; when this call settles it,

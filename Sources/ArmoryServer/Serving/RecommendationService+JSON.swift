@@ -9,7 +9,9 @@ extension RecommendationService.Recommendations {
     /// (appends are cheap there) and copied into the buffer once.
     public func jsonBuffer() -> ByteBuffer {
         var json: [UInt8] = []
-        json.reserveCapacity(160 + items.count * 80)
+        json.reserveCapacity(
+            160 + algorithm.utf8.count + arm.utf8.count + decisionID.utf8.count + experiment.utf8.count
+                + items.reduce(0) { $0 + 80 + $1.title.utf8.count })
         json.append(#"{"algorithm":"#)
         json.appendJSONString(algorithm)
         json.append(#","arm":"#)
@@ -36,7 +38,10 @@ extension RecommendationService.Recommendations {
             json.append(UInt8(ascii: "}"))
         }
         json.append("]}")
-        return ByteBuffer(bytes: json)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(json.count)
+        buffer.writeBytes(json)
+        return buffer
     }
 }
 

@@ -48,7 +48,7 @@ public struct DecisionSigner: Sendable {
     /// recommendation).
     public func id(for decision: Decision) -> String {
         var fields: [UInt8] = []
-        fields.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 64)
+        fields.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 96)
         fields.append(contentsOf: decision.experiment.utf8)
         fields.append(0x0A)
         fields.append(contentsOf: decision.arm.utf8)
@@ -81,13 +81,17 @@ public struct DecisionSigner: Sendable {
     /// Appends `value` in decimal.
     private static func appendDecimal(_ value: some BinaryInteger, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let start = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        var magnitude = UInt64(value.magnitude)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of any 64-bit integer
+        withUnsafeMutableBytes(of: &digits) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: digits[start...])
+        }
     }
 
     /// The decision inside `id`, or `nil` when `id` is malformed or its signature is wrong.

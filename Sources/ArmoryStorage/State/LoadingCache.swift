@@ -35,9 +35,12 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     func value(for key: Key, load: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let now = ContinuousClock.now
         let (cached, pending): (Value?, Task<Value, any Error>?) = state.withLock { state in
-            if let entry = state.entries[key], now - entry.loadedAt < lifetime + staleLifetime {
+            if var entry = state.entries[key], now - entry.loadedAt < lifetime + staleLifetime {
                 state.clock += 1
-                state.entries[key]?.lastUse = state.clock
+                entry.lastUse = state.clock
+                // Assigned whole: an in-place `entries[key]?.lastUse = …` allocated several
+                // times per call (measured), and this runs on every request.
+                state.entries[key] = entry
                 if now - entry.loadedAt >= lifetime, state.loads[key] == nil {
                     state.loads[key] = makeLoad(key, load)
                 }
