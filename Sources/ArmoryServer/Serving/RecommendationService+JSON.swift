@@ -1,3 +1,4 @@
+import ArmoryStorage
 import NIOCore
 
 extension RecommendationService.Recommendations {
@@ -24,12 +25,12 @@ extension RecommendationService.Recommendations {
         json.append(inExperiment ? #","in_experiment":true,"items":["# : #","in_experiment":false,"items":["#)
         for (index, item) in items.enumerated() {
             json.append(index == 0 ? #"{"movie_id":"# : #",{"movie_id":"#)
-            json.appendDecimal(Int64(item.movieID))
+            json.appendDecimal(item.movieID)
             json.append(#","score":"#)
             if !item.score.isFinite {
                 json.append("null")
             } else if item.score == item.score.rounded(), abs(item.score) < 1e15 {
-                json.appendDecimal(Int64(item.score))
+                json.appendDecimal(Int(item.score))
             } else {
                 json.append(contentsOf: item.score.description.utf8)
             }
@@ -73,22 +74,6 @@ private extension [UInt8] {
                 append(hex.utf8Start[Int(byte & 0x0F)])
             default: append(byte)
             }
-        }
-    }
-
-    /// `value` in decimal, without making a string of it first.
-    mutating func appendDecimal(_ value: Int64) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of any Int64
-        Swift.withUnsafeMutableBytes(of: &digits) { digits in
-            var magnitude = value.magnitude
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            append(contentsOf: digits[start...])
         }
     }
 }

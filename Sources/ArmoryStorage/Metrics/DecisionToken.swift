@@ -53,15 +53,15 @@ public struct DecisionSigner: Sendable {
         fields.append(0x0A)
         fields.append(contentsOf: decision.arm.utf8)
         fields.append(0x0A)
-        Self.appendDecimal(Int64(decision.configVersion), to: &fields)
+        fields.appendDecimal(decision.configVersion)
         fields.append(0x0A)
-        Self.appendDecimal(Int64(decision.weightVersion), to: &fields)
+        fields.appendDecimal(decision.weightVersion)
         fields.append(0x0A)
         fields.append(contentsOf: decision.userID.utf8)
         fields.append(0x0A)
-        Self.appendDecimal(Int64((decision.time.timeIntervalSince1970 * 1_000).rounded()), to: &fields)
+        fields.appendDecimal(Int((decision.time.timeIntervalSince1970 * 1_000).rounded()))
         fields.append(0x0A)
-        Self.appendDecimal(decision.nonce, to: &fields)
+        fields.appendDecimal(decision.nonce)
         let payloadLength = (fields.count * 4 + 2) / 3
         return String(unsafeUninitializedCapacity: 3 + payloadLength + 1 + 32) { output in
             output[0] = UInt8(ascii: "d")
@@ -75,22 +75,6 @@ public struct DecisionSigner: Sendable {
             let signature = UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)...])
             hmac.finalize().withUnsafeBytes { _ = Self.encodeBase64URL(UnsafeRawBufferPointer(rebasing: $0.prefix(24)), into: signature) }
             return output.count
-        }
-    }
-
-    /// Appends `value` in decimal.
-    private static func appendDecimal(_ value: some BinaryInteger, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = UInt64(value.magnitude)
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of any 64-bit integer
-        withUnsafeMutableBytes(of: &digits) { digits in
-            var start = digits.count
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: digits[start...])
         }
     }
 
