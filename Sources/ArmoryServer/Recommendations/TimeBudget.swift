@@ -19,7 +19,7 @@ enum TimeBudget {
     /// `arm`:
     ///
     /// - While one of the cooperative slots is free, the task starts at once on the caller's
-    ///   thread (`Task.immediate`) and runs there until it first suspends. A module that answers
+    ///   thread (`Task.immediateDetached`) and runs there until it first suspends. A module that answers
     ///   without suspending (a cached list) costs no thread hop and no wake-up; one that awaits
     ///   is raced against the budget from there. The price: a module that *blocks* its thread
     ///   holds its caller until it returns. The caller is then answered by the fallback (late),
@@ -39,7 +39,9 @@ enum TimeBudget {
             DeadlineTimer.shared.schedule(after: budget) {
                 race.overrun(budget) { isolation.quarantine(arm) }
             }
-            let work = Task.immediate {
+            // Detached: copying the request's task-local values (the service group's) into
+            // every call cost more allocations than the call; modules have no use for them.
+            let work = Task.immediateDetached {
                 defer { isolation.leave() }
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }
