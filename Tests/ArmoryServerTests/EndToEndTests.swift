@@ -69,9 +69,17 @@ struct EndToEndTests {
             }
             let moved = try #require(current["arms"] as? [[String: Any]])
             #expect((moved.first { $0["name"] as? String == "personal" }?["weight"] as? Double ?? 0) > 0.6, "weights: \(moved)")
-            let results = try await client.getJSON("/v1/experiments/\(id)/results")
-            let resultArms = try #require(results["arms"] as? [[String: Any]])
-            // ClickHouse counted what was sent: every decision is an impression, every click a success.
+            // ClickHouse counted what was sent: every decision is an impression, every click a
+            // success. Impressions reach it in batches (queuedEventDelay), so the last ones may
+            // still be on their way: wait until the totals stop short no more, up to 5 s.
+            let sent = clicksByArm.values.reduce(0) { $0 + $1.decisions }
+            var resultArms: [[String: Any]] = []
+            for _ in 0..<50 {
+                let results = try await client.getJSON("/v1/experiments/\(id)/results")
+                resultArms = try #require(results["arms"] as? [[String: Any]])
+                if resultArms.reduce(0, { $0 + ($1["trials"] as? Int ?? 0) }) >= sent { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             for (arm, counts) in clicksByArm {
                 let row = try #require(resultArms.first { $0["arm"] as? String == arm })
                 #expect(row["trials"] as? Int == counts.decisions, "\(arm) trials")
