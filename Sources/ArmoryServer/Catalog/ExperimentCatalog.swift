@@ -4,7 +4,7 @@ import ArmoryStorage
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The experiments the server serves: loaded from the YAML files at start and on reload, kept
 /// in step with the store (weights and status changes made by other processes) by polling.
@@ -41,7 +41,7 @@ public final class ExperimentCatalog: Service, Sendable {
     let refreshInterval: Duration
     let logger: Logger
     private let setUp: @Sendable () async throws -> Void
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let commands: AsyncStream<Command>
     private let commandSink: AsyncStream<Command>.Continuation
 
@@ -68,23 +68,23 @@ public final class ExperimentCatalog: Service, Sendable {
 
     /// The experiment `id` as served now, or `nil`.
     public func experiment(_ id: String) -> LiveExperiment? {
-        state.withLock { $0.experiments[id] }
+        state.withLockedValue { $0.experiments[id] }
     }
 
     /// Every experiment served, by id.
     public var experiments: [LiveExperiment] {
-        state.withLock { $0.experiments.values.sorted { $0.id < $1.id } }
+        state.withLockedValue { $0.experiments.values.sorted { $0.id < $1.id } }
     }
 
     /// What the first load found, once it has finished.
     public var firstReport: ReloadReport? {
-        state.withLock { $0.firstReport }
+        state.withLockedValue { $0.firstReport }
     }
 
     /// Returns once the first load has finished; throws when the catalog stopped before it did.
     public func waitUntilLoaded() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let ready: Result<Void, any Error>? = state.withLock { state in
+            let ready: Result<Void, any Error>? = state.withLockedValue { state in
                 if state.isLoaded { return .success(()) }
                 if state.isStopped { return .failure(Unavailable(description: "the experiment catalog stopped")) }
                 state.loadWaiters.append(continuation)
@@ -109,7 +109,7 @@ public final class ExperimentCatalog: Service, Sendable {
 
     /// Serves `weights` (just appended by this process) when they are newer than those served.
     public func publish(_ weights: WeightVersion) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let live = state.experiments[weights.experimentID], weights.version > live.weights.version else { return }
             state.experiments[weights.experimentID] = live.with(weights: weights)
         }
@@ -117,7 +117,7 @@ public final class ExperimentCatalog: Service, Sendable {
 
     /// Serves the status `change` (just appended by this process) when it is newer.
     public func publish(_ change: StatusChange) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let live = state.experiments[change.experimentID], change.version > (live.statusChange?.version ?? 0) else { return }
             state.experiments[change.experimentID] = live.with(statusChange: change)
         }
@@ -132,7 +132,7 @@ public final class ExperimentCatalog: Service, Sendable {
         try await setUp()
         let report = try await load(actor: "config")
         log(report, prefix: "loaded experiments")
-        state.withLock { state in
+        state.withLockedValue { state in
             state.isLoaded = true
             state.firstReport = report
             for waiter in state.loadWaiters { waiter.resume() }
@@ -177,7 +177,7 @@ public final class ExperimentCatalog: Service, Sendable {
 
     private func stopped() {
         commandSink.finish()
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.isStopped = true
             defer { state.loadWaiters = [] }
             return state.loadWaiters
@@ -201,11 +201,11 @@ public final class ExperimentCatalog: Service, Sendable {
     // MARK: Internals used by loading and refreshing
 
     var snapshot: (experiments: [String: LiveExperiment], fileOwners: [String: String]) {
-        state.withLock { ($0.experiments, $0.fileOwners) }
+        state.withLockedValue { ($0.experiments, $0.fileOwners) }
     }
 
     func replace(experiments: [String: LiveExperiment], fileOwners: [String: String]) {
-        state.withLock { state in
+        state.withLockedValue { state in
             var merged = experiments
             // Weights or a status published while the load ran are kept when newer.
             for (id, live) in merged {

@@ -2,6 +2,7 @@ import ArmoryStorage
 import CoreMetrics
 import Foundation
 import Prometheus
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The server's metrics, recorded through swift-metrics into a Prometheus registry of its own
@@ -11,9 +12,9 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[Int: [Cached<CoreMetrics.Counter>]]>([:])
-    private let timers = Mutex<[Int: [Cached<CoreMetrics.Timer>]]>([:])
-    private let gauges = Mutex<[Int: [Cached<CoreMetrics.Gauge>]]>([:])
+    private let counters = NIOLockedValueBox<[Int: [Cached<CoreMetrics.Counter>]]>([:])
+    private let timers = NIOLockedValueBox<[Int: [Cached<CoreMetrics.Timer>]]>([:])
+    private let gauges = NIOLockedValueBox<[Int: [Cached<CoreMetrics.Gauge>]]>([:])
     /// What has been exported of counts kept elsewhere (module failures, the writer's totals).
     private let exported = Mutex<[String: Int]>([:])
 
@@ -58,7 +59,7 @@ public final class ServerMetrics: Sendable {
     /// The metric for `name` and `labels` from `cache`, made by `make` the first time. Found by
     /// hashing the name and labels, with no key string built: this runs a few times per request.
     private static func cached<Metric: Sendable>(
-        in cache: borrowing Mutex<[Int: [Cached<Metric>]]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
+        in cache: NIOLockedValueBox<[Int: [Cached<Metric>]]>, _ name: String, _ labels: [(String, String)], make: () -> Metric
     ) -> Metric {
         var hasher = Hasher()
         hasher.combine(name)
@@ -67,7 +68,7 @@ public final class ServerMetrics: Sendable {
             hasher.combine(value)
         }
         let hash = hasher.finalize()
-        return cache.withLock { metrics in
+        return cache.withLockedValue { metrics in
             if let hit = metrics[hash]?.first(where: { $0.matches(name, labels) }) { return hit.metric }
             let metric = make()
             metrics[hash, default: []].append(Cached(name: name, labels: labels, metric: metric))

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Fires callbacks at deadlines from one thread of its own: the time budget of every module
 /// call. The thread is outside Swift's cooperative pool, so it fires on time even when every
@@ -38,7 +38,7 @@ final class DeadlineTimer: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let wakeUp = DispatchSemaphore(value: 0)
 
     private init() {
@@ -51,7 +51,7 @@ final class DeadlineTimer: Sendable {
     /// keep it short).
     func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) {
         let nanoseconds = UInt64(max(0, delay.timeInterval) * 1e9)
-        let mustWake = state.withLock { state -> Bool in
+        let mustWake = state.withLockedValue { state -> Bool in
             // Read under the lock, so each queue stays in deadline order.
             let exact = DispatchTime.now().uptimeNanoseconds &+ nanoseconds
             let deadline = (exact / Self.tick + 1) * Self.tick
@@ -72,7 +72,7 @@ final class DeadlineTimer: Sendable {
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
             var due: [@Sendable () -> Void] = []
-            let next = state.withLock { state -> UInt64 in
+            let next = state.withLockedValue { state -> UInt64 in
                 for index in state.queues.indices {
                     while let first = state.queues[index].entries.first, first.deadline <= now {
                         due.append(state.queues[index].entries.removeFirst().fire)

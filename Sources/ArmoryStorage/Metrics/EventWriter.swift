@@ -2,6 +2,7 @@ import ArmoryKit
 import Foundation
 import Logging
 import ServiceLifecycle
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Writes events to the metrics store in batches, and never loses one it acknowledged.
@@ -91,7 +92,7 @@ public final class EventWriter: Service, Sendable {
     private let onHistoryAppended: @Sendable ([String]) -> Void
     private let configuration: Configuration
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let spool: Mutex<EventSpool>
 
     /// A writer into `store`. Views and likes are also appended to `history` (the state store),
@@ -114,7 +115,7 @@ public final class EventWriter: Service, Sendable {
     public func write(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let refusal = state.withLock { state -> (any Error)? in
+            let refusal = state.withLockedValue { state -> (any Error)? in
                 guard !state.isStopping else { return Stopped() }
                 guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
                 state.append(events)
@@ -131,7 +132,7 @@ public final class EventWriter: Service, Sendable {
     /// full batch comes first); a crash before it loses them, which only leaves those decisions
     /// uncounted. Throws ``Busy`` or ``Stopped`` like ``write(_:)``.
     public func enqueue(_ events: [Event]) throws {
-        let refusal = state.withLock { state -> (any Error)? in
+        let refusal = state.withLockedValue { state -> (any Error)? in
             guard !state.isStopping else { return Stopped() }
             guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
             state.append(events)
@@ -142,7 +143,7 @@ public final class EventWriter: Service, Sendable {
 
     /// Current gauges and counters.
     public var statistics: Statistics {
-        var statistics = state.withLock { state in
+        var statistics = state.withLockedValue { state in
             var statistics = state.statistics
             statistics.queued = state.pending.count
             return statistics
@@ -168,7 +169,7 @@ public final class EventWriter: Service, Sendable {
                         while !self.isStopping && !Task.isCancelled {
                             // Sleep only when there is less than a batch waiting: under load the
                             // loop inserts back to back.
-                            if self.state.withLock({ $0.pending.count < self.configuration.batchSize }) {
+                            if self.state.withLockedValue({ $0.pending.count < self.configuration.batchSize }) {
                                 try? await Task.sleep(for: self.configuration.flushInterval)
                                 guard self.isFlushDue() else { continue }
                             }
@@ -196,13 +197,13 @@ public final class EventWriter: Service, Sendable {
         await replaySpool()
     }
 
-    private var isStopping: Bool { state.withLock { $0.isStopping } }
+    private var isStopping: Bool { state.withLockedValue { $0.isStopping } }
 
     /// Whether the queue should be flushed now: a writer waits, a batch is full, the oldest
     /// queued event has waited `queuedEventDelay`, or the writer is stopping.
     private func isFlushDue() -> Bool {
         let now = ContinuousClock.now
-        return state.withLock { state in
+        return state.withLockedValue { state in
             guard let since = state.pendingSince else { return false }
             return !state.waiters.isEmpty || state.isStopping || state.pending.count >= configuration.batchSize
                 || now - since >= configuration.queuedEventDelay
@@ -211,13 +212,13 @@ public final class EventWriter: Service, Sendable {
 
     /// Stops accepting events; ``run()`` drains and returns.
     public func stop() {
-        state.withLock { $0.isStopping = true }
+        state.withLockedValue { $0.isStopping = true }
     }
 
     /// Writes what is queued: to the store, or to the spool when older batches still wait there
     /// (to keep their order) or the store is failing.
     func flush() async {
-        let (events, waiters) = state.withLock { state in
+        let (events, waiters) = state.withLockedValue { state in
             defer { state.pending = []; state.waiters = []; state.pendingSince = nil }
             return (state.pending, state.waiters)
         }
@@ -235,14 +236,14 @@ public final class EventWriter: Service, Sendable {
     private func persist(_ events: [Event]) async -> Result<Void, NotDurable> {
         var remaining = events[...]
         let spoolIsEmpty = spool.withLock { $0.pendingBytes == 0 }
-        let storeIsDue = state.withLock { $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }
+        let storeIsDue = state.withLockedValue { $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }
         if spoolIsEmpty && storeIsDue {
             while !remaining.isEmpty {
                 let batch = Array(remaining.prefix(configuration.batchSize))
                 do {
                     try await store.insert(batch)
                     remaining = remaining.dropFirst(batch.count)
-                    state.withLock { $0.statistics.inserted += batch.count }
+                    state.withLockedValue { $0.statistics.inserted += batch.count }
                 } catch {
                     noteFailure(error)
                     break
@@ -257,7 +258,7 @@ public final class EventWriter: Service, Sendable {
             try spool.withLock { spool in
                 for batch in batches { try spool.append(batch) }
             }
-            state.withLock { $0.statistics.spooled += remaining.count }
+            state.withLockedValue { $0.statistics.spooled += remaining.count }
             return .success(())
         } catch {
             logger.error("cannot spool events; they are not acknowledged", metadata: ["error": "\(error)"])
@@ -266,7 +267,7 @@ public final class EventWriter: Service, Sendable {
     }
 
     private func replaySpool() async {
-        guard state.withLock({ $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }) else { return }
+        guard state.withLockedValue({ $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }) else { return }
         while true {
             let next: (events: [Event], end: Int)?
             do {
@@ -284,7 +285,7 @@ public final class EventWriter: Service, Sendable {
             do {
                 try await store.insert(events)
                 try spool.withLock { try $0.markReplayed(upTo: end) }
-                state.withLock { $0.statistics.inserted += events.count }
+                state.withLockedValue { $0.statistics.inserted += events.count }
                 logger.info("replayed spooled events", metadata: ["count": "\(events.count)"])
             } catch {
                 noteFailure(error)
@@ -295,7 +296,7 @@ public final class EventWriter: Service, Sendable {
 
     private func noteFailure(_ error: any Error) {
         let retryAfter = ContinuousClock.now + configuration.retryInterval
-        state.withLock {
+        state.withLockedValue {
             $0.statistics.failures += 1
             $0.retryAfter = retryAfter
         }
@@ -312,7 +313,7 @@ public final class EventWriter: Service, Sendable {
             try await history.appendLikes(likes)
             onHistoryAppended(Array(Set(views.map(\.userID) + likes.map(\.userID))))
         } catch {
-            state.withLock { $0.statistics.historyFailures += 1 }
+            state.withLockedValue { $0.statistics.historyFailures += 1 }
             logger.warning("cannot append views and likes to users' histories", metadata: ["error": "\(error)"])
         }
     }
