@@ -19,9 +19,9 @@ enum TimeBudget {
     /// `arm`:
     ///
     /// - While one of the cooperative slots is free, the task starts at once on the caller's
-    ///   thread (`Task.immediateDetached`) and runs there until it first suspends. A module that answers
-    ///   without suspending (a cached list) costs no thread hop and no wake-up; one that awaits
-    ///   is raced against the budget from there. The price: a module that *blocks* its thread
+    ///   thread (`Task.immediateDetached`) and runs there until it first suspends. A module
+    ///   that answers without suspending (a cached list) costs no thread hop and no wake-up;
+    ///   one that awaits is raced against the budget from there. The price: a module that *blocks* its thread
     ///   holds its caller until it returns. The caller is then answered by the fallback (late),
     ///   and the deadline that passed has already moved the arm to the module threads, so the
     ///   calls after it are held to the budget strictly. At most the slots (one fewer than the

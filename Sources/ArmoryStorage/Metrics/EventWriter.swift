@@ -152,8 +152,10 @@ public final class EventWriter: Service, Sendable {
         return statistics
     }
 
-    /// Flushes every `flushInterval` until shut down (gracefully, or by ``stop()``), then
-    /// drains: what is queued goes to the store or the spool before it returns.
+    /// Looks at the queue every `flushInterval` and flushes it when it is due (a writer waits,
+    /// a batch is full, or queued impressions have waited `queuedEventDelay`) until shut down
+    /// (gracefully, or by ``stop()``), then drains: what is queued goes to the store or the
+    /// spool before it returns.
     public func run() async throws {
         await withGracefulShutdownHandler {
             // Two loops: one makes queued events durable (to the store, or straight to the spool
