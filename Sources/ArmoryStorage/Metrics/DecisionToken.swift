@@ -63,7 +63,8 @@ public struct DecisionSigner: Sendable {
         fields.append(0x0A)
         fields.appendDecimal(decision.nonce)
         let payloadLength = (fields.count * 4 + 2) / 3
-        return String(unsafeUninitializedCapacity: 3 + payloadLength + 1 + 32) { output in
+        let length = 3 + payloadLength + 1 + 32
+        return String(unsafeUninitializedCapacity: length) { output in
             output[0] = UInt8(ascii: "d")
             output[1] = UInt8(ascii: "1")
             output[2] = UInt8(ascii: ".")
@@ -72,9 +73,9 @@ public struct DecisionSigner: Sendable {
             output[3 + payloadLength] = UInt8(ascii: ".")
             var hmac = keyed
             hmac.update(data: UnsafeRawBufferPointer(payload))
-            let signature = UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)...])
+            let signature = UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)..<length])
             hmac.finalize().withUnsafeBytes { _ = Self.encodeBase64URL(UnsafeRawBufferPointer(rebasing: $0.prefix(24)), into: signature) }
-            return output.count
+            return length
         }
     }
 
