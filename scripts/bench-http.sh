@@ -166,7 +166,7 @@ if [ -n "${ARMORY_DATABASE_URL:-}" ] || [ -n "${ARMORY_CLICKHOUSE_URL:-}" ]; the
   stores="state ${ARMORY_DATABASE_URL:+PostgreSQL}${ARMORY_DATABASE_URL:-SQLite}, metrics ${ARMORY_CLICKHOUSE_URL:+ClickHouse}${ARMORY_CLICKHOUSE_URL:-SQLite}"
   stores=$(echo "$stores" | sed -E 's#(PostgreSQL|ClickHouse)[a-z]+://[^ ,]*#\1#g')
 fi
-echo "wrk -t1 -c64, ${seconds}s per route in $rounds alternating rounds, on $(nproc) cores, release build, $stores, demo catalog 5000 movies / 10000 users"
+echo "wrk -t1 -c64, $((seconds / rounds * rounds))s per route in $rounds alternating rounds, on $(nproc) cores, release build, $stores, demo catalog 5000 movies / 10000 users"
 printf "GET /health                %10.0f requests/s  (worst round: p50 %s ms, p99 %s ms)\n" "$health_rate" \
   "$(worst health "50%")" "$(worst health "99%")"
 printf "GET /v1/recommendations    %10.0f requests/s  (worst round: p50 %s ms, p99 %s ms)\n" "$recommendation_rate" "$p50" "$p99"
