@@ -34,7 +34,9 @@ public struct ArmRecommender: Sendable {
 
     /// The experiment served.
     public let experiment: Experiment
-    private let algorithms: [String: any RecommendationAlgorithm]
+    /// Each arm's algorithm instance and the name its calls go by in `isolation`
+    /// (`experiment/arm`), made once here rather than on every request.
+    private let algorithms: [String: (algorithm: any RecommendationAlgorithm, isolationKey: String)]
     private let failures: ArmFailureCounts
     private let isolation: ModuleIsolation
 
@@ -44,10 +46,10 @@ public struct ArmRecommender: Sendable {
     public init(
         experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, isolation: ModuleIsolation = .shared
     ) throws {
-        var algorithms: [String: any RecommendationAlgorithm] = [:]
+        var algorithms: [String: (algorithm: any RecommendationAlgorithm, isolationKey: String)] = [:]
         for arm in experiment.arms {
             do {
-                algorithms[arm.name] = try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters)
+                algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters), "\(experiment.id)/\(arm.name)")
             } catch {
                 throw SetupError(description: "experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
             }
@@ -96,7 +98,7 @@ public struct ArmRecommender: Sendable {
     /// large catalog can take seconds to count) are full before the first real request. Failures
     /// are ignored here; requests will meet them under the budget.
     public func warmUp(_ request: RecommendationRequest, data: any DataSource) async {
-        for algorithm in algorithms.values {
+        for (algorithm, _) in algorithms.values {
             _ = try? await algorithm.recommend(request, data: data)
         }
     }
@@ -107,12 +109,12 @@ public struct ArmRecommender: Sendable {
     }
 
     private func attempt(arm: String, _ request: RecommendationRequest, data: any DataSource) async -> Result<[ScoredItem], Failure> {
-        guard let algorithm = algorithms[arm] else {
+        guard let (algorithm, isolationKey) = algorithms[arm] else {
             return .failure(Failure(kind: .error, detail: "no arm named '\(arm)'"))
         }
         let budget = experiment.timeBudget
         do {
-            let items = try await TimeBudget.run(budget, isolation: isolation, arm: "\(experiment.id)/\(arm)") {
+            let items = try await TimeBudget.run(budget, isolation: isolation, arm: isolationKey) {
                 try await algorithm.recommend(request, data: data)
             }
             return .success(Array(items.prefix(request.limit)))

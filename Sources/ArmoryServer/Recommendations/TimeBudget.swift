@@ -25,7 +25,8 @@ enum TimeBudget {
     ///   holds its caller until it returns. The caller is then answered by the fallback (late),
     ///   and the deadline that passed has already moved the arm to the module threads, so the
     ///   calls after it are held to the budget strictly. At most the slots (one fewer than the
-    ///   cores) can be held that way, so one cooperative thread is always left.
+    ///   cores, and at least one) can be held that way, so on two or more cores one cooperative
+    ///   thread is always left.
     /// - Otherwise (no slot free, or the arm overran lately) it runs on the module threads,
     ///   where a blocked module stalls only itself. Waiting for a module thread counts only past
     ///   a second allowance (the budget again, at least 100 ms).

@@ -32,8 +32,7 @@ public enum ClickHouseSQL {
     /// A unix-seconds literal for a `DateTime` column, clamped to the range `DateTime` holds
     /// (1970 to 2106), so `Date.distantPast` means "from the beginning".
     public static func literal(_ time: Date) -> String {
-        let seconds = min(max(time.timeIntervalSince1970.rounded(.down), 0), 4_294_967_295)
-        return "toDateTime(\(Int64(seconds)))"
+        "toDateTime(\(RowBinary.dateTime(time.timeIntervalSince1970)))"
     }
 
     /// A list of string literals, for `IN (…)`.
