@@ -3,9 +3,10 @@ import ArmoryStorage
 import Foundation
 
 /// One experiment as the server serves it right now: its config version, its arms ready to
-/// answer, the weights in force and its status. A value: a change makes a new one, published
-/// by the ``ExperimentCatalog``, so a request reads one consistent state without locks.
-public struct LiveExperiment: Sendable {
+/// answer, the weights in force and its status. Immutable: a change makes a new one, published
+/// by the ``ExperimentCatalog``, so a request reads one consistent state without locks. A class,
+/// so that a request's lookup takes one reference rather than copying every field.
+public final class LiveExperiment: Sendable {
     /// How units are being served.
     public enum Serving: Sendable, Hashable {
         /// By the weights: each unit gets its arm.
@@ -26,24 +27,24 @@ public struct LiveExperiment: Sendable {
     }
 
     /// The experiment as its config version declares it.
-    public var experiment: Experiment
+    public let experiment: Experiment
     /// The config version being served.
-    public var config: ConfigVersion
+    public let config: ConfigVersion
     /// The arms' modules.
-    public var recommender: ArmRecommender
+    public let recommender: ArmRecommender
     /// The weights in force.
-    public var weights: WeightVersion
+    public let weights: WeightVersion
     /// When the current phase began (the newest initial weight version): decisions before it
     /// do not count towards the weights or the results.
-    public var phaseStart: Date
+    public let phaseStart: Date
     /// How units are served.
-    public var serving: Serving
+    public let serving: Serving
     /// The newest status change, when any.
-    public var statusChange: StatusChange?
+    public let statusChange: StatusChange?
     /// Since when the file has declared its current `status` (a status change made after this
     /// overrides the file; a file that changes its status after a status change overrides it).
-    public var fileStatusSince: Date
-    private var assigner: Assigner
+    public let fileStatusSince: Date
+    private let assigner: Assigner
 
     /// Creates the serving state; weights whose arms are not the experiment's fall back to the
     /// configured ones.
@@ -60,7 +61,7 @@ public struct LiveExperiment: Sendable {
         self.statusChange = statusChange
         self.fileStatusSince = fileStatusSince
         let usable = weights.arms == experiment.arms.map(\.name) ? weights.weights : experiment.weights
-        assigner = Assigner(seed: experiment.seed, weights: usable, coverage: experiment.coverage)
+        self.assigner = Assigner(seed: experiment.seed, weights: usable, coverage: experiment.coverage)
     }
 
     /// The experiment's id.
