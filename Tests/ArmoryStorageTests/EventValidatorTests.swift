@@ -115,4 +115,18 @@ struct DecisionIDTests {
         #expect(try #require(signer.decision(from: first)) == decision)
         #expect(DecisionSigner(secret: Data("another-secret-sixteen".utf8)).decision(from: first) == nil)
     }
+
+    @Test("nonces drawn at once by eight tasks are all distinct (8 × 20,000), and neighbours are not neighbouring numbers")
+    func nonces() async {
+        let drawn = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<20_000).map { _ in Decision.nextNonce() } }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(drawn.count == 160_000)
+        #expect(Set(drawn).count == drawn.count)
+        let first = Decision.nextNonce(), second = Decision.nextNonce()
+        #expect(second &- first != 1 && first &- second != 1)
+    }
 }

@@ -1,5 +1,7 @@
+import ArmoryKit
 import Crypto
 import Foundation
+import Synchronization
 
 /// A decision: which arm of which experiment served a user, under which versions.
 public struct Decision: Sendable, Hashable, Codable {
@@ -27,6 +29,22 @@ public struct Decision: Sendable, Hashable, Codable {
         self.userID = userID
         self.time = time
         self.nonce = nonce
+    }
+}
+
+extension Decision {
+    /// Where ``nextNonce()`` counts from: random for each process, so replicas and restarts
+    /// count along unrelated paths.
+    private static let nonceCounter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    /// A nonce no other decision of this process has had: a counter from a random start, each
+    /// count put through SplitMix64 (the first output for a seed is a bijection of the seed, so
+    /// distinct counts give distinct nonces), so neighbouring decisions do not carry
+    /// neighbouring numbers. One atomic add instead of a system call for random bytes on every
+    /// recommendation: uniqueness, not secrecy, is what the nonce is for (the id is signed).
+    public static func nextNonce() -> UInt64 {
+        var generator = SplitMix64(seed: nonceCounter.wrappingAdd(1, ordering: .relaxed).newValue)
+        return generator.next()
     }
 }
 
