@@ -17,8 +17,8 @@ enum TestMetrics {
     }
 
     /// A ClickHouse client on a new, empty database of its own.
-    static func freshClickHouse() async throws -> ClickHouseClient {
-        try await TestServers.makeClickHouseDatabase()
+    static func freshClickHouse(compressInserts: Bool? = nil) async throws -> ClickHouseClient {
+        try await TestServers.makeClickHouseDatabase(compressInserts: compressInserts)
     }
 
     static func drop(_ client: ClickHouseClient) async {

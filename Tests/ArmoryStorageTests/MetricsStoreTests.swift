@@ -94,9 +94,11 @@ extension UsesClickHouse {
             }
         }
 
-        @Test("every column of an inserted event reads back as it was sent (RowBinary: lengths past 127 bytes, non-ASCII, extremes)")
-        func insertRoundTrip() async throws {
-            let client = try await TestMetrics.freshClickHouse()
+        @Test("every column of an inserted event reads back as it was sent (RowBinary: lengths past 127 bytes, non-ASCII, extremes; gzipped and not)",
+              arguments: [false, true])
+        func insertRoundTrip(compressed: Bool) async throws {
+            let client = try await TestMetrics.freshClickHouse(compressInserts: compressed)
+            #expect(client.compressesInserts == compressed)
             let store = ClickHouseMetricsStore(client: client)
             try await store.prepare()
             let texts = ["", "a", "é漢字🎬\n\"quoted\"\\", String(repeating: "x", count: 127), String(repeating: "y", count: 128),

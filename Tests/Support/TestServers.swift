@@ -58,12 +58,14 @@ public enum TestServers {
         }
     }
 
-    /// A ClickHouse client on a new, empty database of its own.
-    public static func makeClickHouseDatabase() async throws -> ClickHouseClient {
+    /// A ClickHouse client on a new, empty database of its own; `compressInserts` as in
+    /// ``ClickHouseClient/init(url:http:timeout:compressInserts:)`` (by default, not: the
+    /// test server is on the loopback interface).
+    public static func makeClickHouseDatabase(compressInserts: Bool? = nil) async throws -> ClickHouseClient {
         let base = try ClickHouseClient(url: clickHouseURL())
         let name = freshName()
         try await base.execute("CREATE DATABASE \(name)")
-        return try ClickHouseClient(url: clickHouseURL(database: name))
+        return try ClickHouseClient(url: clickHouseURL(database: name), compressInserts: compressInserts)
     }
 
     /// The ClickHouse test server's URL with `database` in place of its own.

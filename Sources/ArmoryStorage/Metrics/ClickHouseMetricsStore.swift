@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 
 /// The production ``MetricsStore``: events in a ClickHouse `ReplacingMergeTree`, inserted as
-/// gzip-compressed `RowBinary` batches over HTTP.
+/// `RowBinary` batches over HTTP (gzip-compressed unless ClickHouse is on the loopback interface).
 ///
 /// Totals are exact per decision (a replayed or retried event counts once), which means
 /// grouping by decision: too slow to redo over all history every cycle. So decisions are
@@ -52,7 +52,12 @@ public struct ClickHouseMetricsStore: MetricsStore {
         guard !events.isEmpty else { return }
         var rows = ByteBuffer()
         rows.reserveCapacity(events.count * 160)
-        for event in events { RowBinary.append(event, to: &rows) }
+        for (index, event) in events.enumerated() {
+            RowBinary.append(event, to: &rows)
+            // A second's impressions take milliseconds to encode: this runs on a cooperative
+            // thread that requests are waiting for, so it lets them go first now and then.
+            if index % ClickHouseClient.yieldEvery == ClickHouseClient.yieldEvery - 1 { await Task.yield() }
+        }
         try await client.insert(into: "events", columns: RowBinary.columns, rowBinary: rows)
     }
 

@@ -1,0 +1,45 @@
+import ArmoryStorage
+import ArmoryTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("The ClickHouse client compresses inserts only where it pays")
+struct ClickHouseClientTests {
+    @Test("inserts are gzipped unless ClickHouse is on this machine's loopback interface", arguments: [
+        ("http://127.0.0.1:8123/armory", false), ("http://localhost:8123", false), ("http://LOCALHOST:8123", false),
+        ("http://[::1]:8123", false), ("http://127.10.0.3:8123", false),
+        ("http://clickhouse.internal:8123", true), ("http://10.0.0.5:8123", true), ("http://127.example.com:8123", true),
+        ("http://127.0.0.1.example.com:8123", true),
+    ])
+    func compressionByHost(url: String, compressed: Bool) throws {
+        #expect(try ClickHouseClient(url: url).compressesInserts == compressed)
+        #expect(try ClickHouseClient(url: url, compressInserts: !compressed).compressesInserts == !compressed)
+    }
+
+    @Test("gzip in slices, with yields between them, is what the gzip command inflates back (0 B to 4 slices + 17 B; seed 3)",
+          arguments: [0, 1, ClickHouseClient.gzipSlice, ClickHouseClient.gzipSlice + 1, 4 * ClickHouseClient.gzipSlice + 17])
+    func gzipInSlices(length: Int) async throws {
+        // Half text that compresses, half noise that does not, in alternating runs.
+        var numbers = SeededNumbers(seed: 3)
+        let words = Array("impression week month user-4711 ".utf8)
+        let bytes = (0..<length).map { index in
+            index / 4_096 % 2 == 0 ? words[index % words.count] : UInt8(numbers.next(256))
+        }
+        let compressed = try await ClickHouseClient.gzip(ByteBuffer(bytes: bytes))
+        #expect(compressed.getBytes(at: compressed.readerIndex, length: 2) == [0x1F, 0x8B], "a gzip member")
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("armory-gzip-\(UUID().uuidString).gz")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(compressed.readableBytesView).write(to: file)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", "-dc", file.path]
+        let output = Pipe()
+        gzip.standardOutput = output
+        try gzip.run()
+        let inflated = output.fileHandleForReading.readDataToEndOfFile()
+        #expect(gzip.waitForExitStatus() == 0)
+        #expect(inflated == Data(bytes))
+    }
+}
