@@ -133,6 +133,16 @@ extension UsesClickHouse {
             }
             #expect(rows.count == events.count)
             for (row, sent) in zip(rows, expected) { #expect(row == sent) }
+
+            // A batch of several chunks arrives whole: every event, in every chunk, once.
+            let count = RowBinary.Chunks.events * 2 + 500
+            try await client.execute("TRUNCATE TABLE events")
+            try await store.insert((0..<count).map { index in
+                Event(eventID: "many-\(index)", type: .click, time: Date(), decisionID: "d-\(index)", experiment: "many", arm: "a",
+                      userID: "u", movieID: index, items: [index, -index])
+            })
+            let totals = try await client.execute("SELECT count(), uniqExact(event_id), sum(movie_id), sum(arraySum(items)) FROM events FORMAT TSV")
+            #expect(totals == "\(count)\t\(count)\t\(count * (count - 1) / 2)\t0\n")
             await TestMetrics.drop(client)
         }
 

@@ -50,15 +50,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
 
     public func insert(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
-        var rows = ByteBuffer()
-        rows.reserveCapacity(events.count * 160)
-        for (index, event) in events.enumerated() {
-            RowBinary.append(event, to: &rows)
-            // A second's impressions take milliseconds to encode: this runs on a cooperative
-            // thread that requests are waiting for, so it lets them go first now and then.
-            if index % ClickHouseClient.yieldEvery == ClickHouseClient.yieldEvery - 1 { await Task.yield() }
-        }
-        try await client.insert(into: "events", columns: RowBinary.columns, rowBinary: rows)
+        let rows = RowBinary.Chunks(events: events)
+        try await client.insert(into: "events", columns: RowBinary.columns, rowBinary: rows, length: rows.length)
     }
 
     /// Per decision, then per arm: `SELECT experiment, arm, [hour,] trials, clicked, converted,
