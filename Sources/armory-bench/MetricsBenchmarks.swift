@@ -36,12 +36,13 @@ func benchmarkMetrics() async {
         let store = ClickHouseMetricsStore(client: client)
         try await store.prepare()
 
-        // Baseline: the same rows POSTed straight to the store as RowBinary batches of 10,000,
-        // one after another: no queue, no acknowledgements, no spool.
+        // Baseline: the same rows POSTed straight to the store as RowBinary batches of the
+        // writer's size, one after another: no queue, no acknowledgements, no spool.
         let clock = ContinuousClock()
         var start = clock.now
-        for batch in stride(from: 0, to: events.count, by: 10_000) {
-            try await store.insert(Array(events[batch..<min(batch + 10_000, events.count)]))
+        let batchSize = EventWriter.Configuration(spoolDirectory: spool).batchSize
+        for batch in stride(from: 0, to: events.count, by: batchSize) {
+            try await store.insert(Array(events[batch..<min(batch + batchSize, events.count)]))
         }
         let raw = Double(events.count) / seconds(clock.now - start)
         try await client.execute("TRUNCATE TABLE events")

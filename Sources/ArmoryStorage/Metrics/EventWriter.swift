@@ -22,8 +22,12 @@ public final class EventWriter: Service, Sendable {
         /// be 20 small inserts a second, and ClickHouse does far better with one large one
         /// (about a third of its CPU per event, measured). A full batch goes at once.
         public var queuedEventDelay: Duration = .seconds(1)
-        /// The most events per insert.
-        public var batchSize = 10_000
+        /// The most events per insert, and how many waiting make a flush start at once. Large
+        /// enough that a busy server's impressions go in about one insert a second, as
+        /// ClickHouse advises: each insert is a part on disk, written and later merged, and at
+        /// 10,000 (2.5 inserts a second at 25,000 recommendations a second) ClickHouse used
+        /// twice the CPU per recommendation (11–17 µs instead of 6–7, measured).
+        public var batchSize = 50_000
         /// The most events waiting in memory; more is ``Busy``.
         public var capacity = 500_000
         /// How long to wait after a failed insert before trying the store again.
