@@ -66,7 +66,7 @@ arms:
 YAML
 # 10,000 requests for random users of the demo's 10,000, made once: wrk shares the machine with
 # the server, and formatting each request in Lua as it goes cost wrk 2 µs of CPU per request
-# (11 instead of 9, measured with /proc/PID/stat), taken from the server's share.
+# (10–11 instead of 9, measured with /proc/PID/stat), taken from the server's share.
 cat > "$work/users.lua" <<'LUA'
 math.randomseed(7)
 local requests = {}

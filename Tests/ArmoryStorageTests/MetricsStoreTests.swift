@@ -135,7 +135,7 @@ extension UsesClickHouse {
             for (row, sent) in zip(rows, expected) { #expect(row == sent) }
 
             // A batch of several chunks arrives whole: every event, in every chunk, once.
-            let count = RowBinary.Chunks.events * 2 + 500
+            let count = RowBinary.Chunks.eventsPerChunk * 2 + 500
             try await client.execute("TRUNCATE TABLE events")
             try await store.insert((0..<count).map { index in
                 Event(eventID: "many-\(index)", type: .click, time: Date(), decisionID: "d-\(index)", experiment: "many", arm: "a",

@@ -26,7 +26,7 @@ public final class EventWriter: Service, Sendable {
         /// enough that a busy server's impressions go in about one insert a second, as
         /// ClickHouse advises: each insert is a part on disk, written and later merged, and at
         /// 10,000 (2.5 inserts a second at 25,000 recommendations a second) ClickHouse used
-        /// twice the CPU per recommendation (11–17 µs instead of 6–7, measured).
+        /// two to three times the CPU per recommendation (11–17 µs instead of 4–7, measured).
         public var batchSize = 50_000
         /// The most events waiting in memory; more is ``Busy``.
         public var capacity = 500_000

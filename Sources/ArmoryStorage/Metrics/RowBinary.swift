@@ -33,7 +33,7 @@ package enum RowBinary {
     /// client sending them), each chunk allocated once at its size.
     package struct Chunks: AsyncSequence, Sendable {
         /// Events per chunk: about 330 KB of impressions.
-        package static let events = 1_000
+        package static let eventsPerChunk = 1_000
 
         let events: [Event]
         /// The bytes of all the chunks together.
@@ -54,7 +54,7 @@ package enum RowBinary {
 
             package mutating func next() async -> ByteBuffer? {
                 guard start < events.count else { return nil }
-                let chunk = events[start..<Swift.min(start + Chunks.events, events.count)]
+                let chunk = events[start..<Swift.min(start + Chunks.eventsPerChunk, events.count)]
                 start = chunk.endIndex
                 var buffer = ByteBuffer()
                 buffer.reserveCapacity(chunk.reduce(0) { $0 + RowBinary.size(of: $1) })
