@@ -51,7 +51,6 @@ let package = Package(
             name: "ArmoryCore",
             dependencies: [
                 .product(name: "ArmoryKit", package: "ArmoryKit"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

@@ -89,10 +89,7 @@ public struct DecisionSigner: Sendable {
             let payload = UnsafeMutableBufferPointer(rebasing: output[3..<(3 + payloadLength)])
             fields.withUnsafeBytes { _ = Self.encodeBase64URL($0, into: payload) }
             output[3 + payloadLength] = UInt8(ascii: ".")
-            var hmac = keyed
-            hmac.update(data: UnsafeRawBufferPointer(payload))
-            let signature = UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)..<length])
-            hmac.finalize().withUnsafeBytes { _ = Self.encodeBase64URL(UnsafeRawBufferPointer(rebasing: $0.prefix(24)), into: signature) }
+            sign(UnsafeRawBufferPointer(payload), into: UnsafeMutableBufferPointer(rebasing: output[(4 + payloadLength)..<length]))
             return length
         }
     }
@@ -114,10 +111,23 @@ public struct DecisionSigner: Sendable {
                         time: Date(timeIntervalSince1970: Double(milliseconds) / 1_000), nonce: nonce)
     }
 
-    private func signature(of payload: String) -> String {
+    /// The signature of `payload` (its text as in the id): the first 24 bytes of its HMAC in
+    /// URL-safe base64, the 32 bytes written to `output`. The one signing both ways, making an
+    /// id and checking one.
+    private func sign(_ payload: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
         var hmac = keyed
-        hmac.update(data: Array(payload.utf8))
-        return String(Self.base64URL(Array(hmac.finalize())).prefix(32))
+        hmac.update(data: payload)
+        hmac.finalize().withUnsafeBytes { _ = Self.encodeBase64URL(UnsafeRawBufferPointer(rebasing: $0.prefix(24)), into: output) }
+    }
+
+    private func signature(of payload: String) -> String {
+        var payload = payload
+        return payload.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: 32) { output in
+                sign(UnsafeRawBufferPointer(bytes), into: output)
+                return 32
+            }
+        }
     }
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

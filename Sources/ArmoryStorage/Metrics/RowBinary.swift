@@ -36,29 +36,35 @@ package enum RowBinary {
         package static let eventsPerChunk = 1_000
 
         let events: [Event]
+        /// Each chunk's bytes, measured once: for its buffer, and summed for `length`.
+        let chunkLengths: [Int]
         /// The bytes of all the chunks together.
-        package let length: Int
+        package var length: Int { chunkLengths.reduce(0, +) }
 
         package init(events: [Event]) {
             self.events = events
-            length = events.reduce(0) { $0 + RowBinary.size(of: $1) }
+            chunkLengths = stride(from: 0, to: events.count, by: Self.eventsPerChunk).map { start in
+                events[start..<Swift.min(start + Self.eventsPerChunk, events.count)].reduce(0) { $0 + RowBinary.size(of: $1) }
+            }
         }
 
         package func makeAsyncIterator() -> AsyncIterator {
-            AsyncIterator(events: events)
+            AsyncIterator(chunks: self)
         }
 
         package struct AsyncIterator: AsyncIteratorProtocol {
-            let events: [Event]
-            var start = 0
+            let chunks: Chunks
+            var index = 0
 
             package mutating func next() async -> ByteBuffer? {
-                guard start < events.count else { return nil }
-                let chunk = events[start..<Swift.min(start + Chunks.eventsPerChunk, events.count)]
-                start = chunk.endIndex
+                guard index < chunks.chunkLengths.count else { return nil }
+                let start = index * Chunks.eventsPerChunk
                 var buffer = ByteBuffer()
-                buffer.reserveCapacity(chunk.reduce(0) { $0 + RowBinary.size(of: $1) })
-                for event in chunk { RowBinary.append(event, to: &buffer) }
+                buffer.reserveCapacity(chunks.chunkLengths[index])
+                for event in chunks.events[start..<Swift.min(start + Chunks.eventsPerChunk, chunks.events.count)] {
+                    RowBinary.append(event, to: &buffer)
+                }
+                index += 1
                 return buffer
             }
         }

@@ -24,8 +24,8 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// A plain pthread mutex (NIOLock), not `Synchronization.Mutex`: on Linux the latter waits
     /// on a priority-inheritance futex, a kernel round trip each time two threads meet on it,
     /// and the locks every recommendation takes (this cache, the event queue, the deadline
-    /// timer, the catalog, the metrics) met often enough for that to show: 5–15% less CPU per
-    /// recommendation with NIOLock here (A/B, four alternating rounds).
+    /// timer, the catalog, the metrics) meet often enough on the request path for that to
+    /// matter.
     private let state = NIOLockedValueBox(State())
 
     /// A cache of at most `capacity` values, each fresh for `lifetime` and served while it
