@@ -2,10 +2,23 @@ import Foundation
 import GRDB
 
 /// The embedded ``MetricsStore``: events in a SQLite file (`./.armory/metrics.sqlite` by
-/// default), one row per event id (a repeated id is ignored on insert).
+/// default).
+///
+/// Rows are appended in the order they arrive (a rowid table), and the only other structure
+/// every impression touches is an index by experiment and decision time, which also grows at
+/// its end: nothing an impression writes lands on a random page of a file that grows by
+/// megabytes a second under load. (The first layout was keyed by the random event id, and
+/// writing it took most of a busy embedded server's CPU.) So repeats are handled by kind:
+/// a repeated outcome, view or like is ignored on insert (a unique index on the event id of
+/// those rows only); a repeated impression is stored again and counts once, because totals
+/// count decisions. An impression's event id is its decision id, so it is not stored twice.
 public final class SQLiteMetricsStore: MetricsStore {
     /// The default file, relative to the working directory.
     public static let defaultPath = ".armory/metrics.sqlite"
+
+    /// The file's layout, kept in `PRAGMA user_version`: 0 for a new file or the first layout
+    /// (keyed by event id), which ``prepare()`` rewrites into this one.
+    static let layoutVersion = 1
 
     private let pool: DatabasePool
     private let path: String
@@ -28,32 +41,62 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
+    /// Creates the table, or rewrites a file of the first layout into this one (in one
+    /// transaction: a failure leaves the file as it was).
     public func prepare() async throws {
+        let path = path
         try await pool.write { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            guard version < Self.layoutVersion else {
+                guard version == Self.layoutVersion else {
+                    throw StorageError(.schemaTooNew, "SQLite file \(path) has metrics layout \(version), newer than this Armory's \(Self.layoutVersion)")
+                }
+                return
+            }
+            let firstLayout = try db.tableExists("events")
+            if firstLayout {
+                try db.execute(sql: """
+                    DROP INDEX IF EXISTS events_by_decision;
+                    DROP INDEX IF EXISTS events_by_time;
+                    ALTER TABLE events RENAME TO events_first_layout
+                    """)
+            }
             try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS events (
-                  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
+                CREATE TABLE events (
+                  type TEXT NOT NULL, event_id TEXT, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
                   experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
-                  user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS events_by_decision ON events (experiment, arm, decision_id, type);
-                CREATE INDEX IF NOT EXISTS events_by_time ON events (experiment, decision_time);
+                  user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL,
+                  CHECK ((type = 'impression') = (event_id IS NULL))
+                );
+                CREATE UNIQUE INDEX events_by_id ON events (event_id) WHERE event_id IS NOT NULL;
+                CREATE INDEX events_by_time ON events (experiment, decision_time);
                 """)
+            if firstLayout {
+                try db.execute(sql: """
+                    INSERT INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
+                                        weight_version, user_id, movie_id, value, position, items)
+                    SELECT type, CASE WHEN type = 'impression' THEN NULL ELSE event_id END, time, decision_id, decision_time,
+                           experiment, arm, config_version, weight_version, user_id, movie_id, value, position, items
+                    FROM events_first_layout ORDER BY decision_time;
+                    DROP TABLE events_first_layout
+                    """)
+            }
+            try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
         }
     }
 
     public func insert(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT OR IGNORE INTO events (event_id, type, time, decision_id, decision_time, experiment, arm, config_version,
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
                                               weight_version, user_id, movie_id, value, position, items)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for event in events {
                 try statement.execute(arguments: [
-                    event.eventID, event.type.rawValue, event.time.timeIntervalSince1970, event.decisionID,
-                    event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
+                    event.type.rawValue, event.type == .impression ? nil : event.eventID, event.time.timeIntervalSince1970,
+                    event.decisionID, event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
                     event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
                     event.items.map(String.init).joined(separator: ","),
                 ])
