@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import ArmoryCore
 import ArmoryStorage
 import Foundation
+import GRDB
 import Logging
 import PostgresNIO
 
@@ -57,6 +58,27 @@ private func benchmarkStore(_ location: StateStoreLocation, seedTarget: Double, 
         let (p50, p99) = try await timings(users.count) { index in _ = try await store.history(of: users[index], since: nil) }
         report("state: \(kind) history read, p50 / p99", "\(microseconds(p50)) / \(microseconds(p99))",
                target: "p50 ≤ 1 ms", verdict: kind == "SQLite" ? nil : p50 <= .milliseconds(1))
+
+        // The popular lists a popularity arm reads (each loaded once per cache lifetime, 30 s).
+        var weekList = Duration.zero
+        for (label, days) in [("7 days", 7.0), ("all time", nil)] {
+            let since = days.map { Date().addingTimeInterval(-$0 * 86_400) }
+            let (p50, _) = try await timings(9) { _ in _ = try await store.popularMovies(genre: nil, since: since, limit: 200) }
+            report("state: \(kind) popular list, \(label), p50", microseconds(p50))
+            if days != nil { weekList = p50 }
+        }
+        if case .sqlite(let path) = location {
+            // What SQLite's own choice of plan costs (views_by_movie, then every view's row).
+            let queue = try DatabaseQueue(path: path)
+            let since = Date().addingTimeInterval(-7 * 86_400).timeIntervalSince1970
+            let (p50, _) = try await timings(3) { _ in
+                _ = try await queue.read { db in
+                    try Row.fetchAll(db, sql: "SELECT movie_id, count(*) AS n FROM views WHERE at >= ? GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT 200",
+                                     arguments: [since])
+                }
+            }
+            report("    baseline: SQLite's own plan, 7 days, p50", "\(microseconds(p50)) (\(String(format: "%.0f", seconds(p50) / seconds(weekList)))× the time index)")
+        }
 
         let appends = 2_000
         let clock = ContinuousClock()

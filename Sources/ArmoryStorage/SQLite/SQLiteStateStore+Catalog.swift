@@ -65,8 +65,13 @@ extension SQLiteStateStore {
                     WHERE v.at >= ? GROUP BY v.movie_id ORDER BY n DESC, v.movie_id LIMIT ?
                     """, arguments: [genre, start, limit])
             } else {
+                // Left to itself, SQLite walks views_by_movie to avoid sorting for the GROUP BY and
+                // reads every view's row for its time: 1.2 s for the demo's 825,612 views, whatever
+                // the window, every time a cached list expires (and on two shared cores, a p99 spike
+                // each time). The time index holds both columns: 0.01 s for 7 days, 0.24 s for all.
                 rows = try Row.fetchAll(db, sql: """
-                    SELECT movie_id, count(*) AS n FROM views WHERE at >= ? GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT ?
+                    SELECT movie_id, count(*) AS n FROM views INDEXED BY views_by_time WHERE at >= ?
+                    GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT ?
                     """, arguments: [start, limit])
             }
             return rows.map { MovieCount(movieID: $0["movie_id"], count: $0["n"]) }
