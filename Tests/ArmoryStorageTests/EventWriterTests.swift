@@ -221,7 +221,8 @@ extension UsesClickHouse {
             #expect(second.waitForExitStatus() == 0)
             #expect(secondText.hasSuffix("done\n"))
 
-            let stored = Set(try await client.execute("SELECT DISTINCT event_id FROM events FORMAT TabSeparated").split(separator: "\n").map(String.init))
+            // Impressions: their event id is their decision id, which is what ClickHouse keeps.
+            let stored = Set(try await client.execute("SELECT DISTINCT decision_id FROM events FORMAT TabSeparated").split(separator: "\n").map(String.init))
             for batch in acknowledged {
                 #expect((0..<50).allSatisfy { stored.contains("\(batch)-\($0)") }, "acknowledged batch \(batch) is stored")
             }

@@ -13,7 +13,7 @@ package enum RowBinary {
 
     package static func append(_ event: Event, to buffer: inout ByteBuffer) {
         buffer.writeInteger(dateTime(event.time.timeIntervalSince1970), endianness: .little)
-        string(event.eventID, to: &buffer)
+        string(storedEventID(event), to: &buffer)
         string(event.decisionID, to: &buffer)
         buffer.writeInteger(dateTime(event.decisionTime.timeIntervalSince1970), endianness: .little)
         string(event.experiment, to: &buffer)
@@ -76,8 +76,15 @@ package enum RowBinary {
         // time, decision_time, config_version, weight_version, position: 4 bytes each; movie_id,
         // value: 8 each; each item 8.
         return 4 * 5 + 8 * 2 + varintSize(UInt64(event.items.count)) + 8 * event.items.count
-            + string(event.eventID) + string(event.decisionID) + string(event.experiment) + string(event.arm)
+            + string(storedEventID(event)) + string(event.decisionID) + string(event.experiment) + string(event.arm)
             + string(event.userID) + string(event.type.rawValue)
+    }
+
+    /// The `event_id` stored: empty for an impression, whose id is its decision id (stored
+    /// beside it). Repeats of an impression still collapse: the table's key has the decision
+    /// id and the type.
+    static func storedEventID(_ event: Event) -> String {
+        event.type == .impression ? "" : event.eventID
     }
 
     /// How many bytes ``varint(_:to:)`` writes for `value`.
