@@ -3,9 +3,8 @@ import NIOCore
 
 /// The production ``MetricsStore``: events in a ClickHouse `ReplacingMergeTree`, inserted as
 /// `RowBinary` batches over HTTP (gzip-compressed unless ClickHouse is on the loopback interface).
-/// An impression's `event_id` is empty: its id is its decision id, stored beside it, and most
-/// rows are impressions (storing the 100-byte id twice cost ClickHouse about 14% more CPU per
-/// recommendation, in merges).
+/// An impression's `event_id` is empty (``Event/storedEventID``): storing its decision id twice
+/// cost ClickHouse about 14% more CPU per recommendation in the HTTP benchmark.
 ///
 /// Totals are exact per decision (a replayed or retried event counts once), which means
 /// grouping by decision: too slow to redo over all history every cycle. So decisions are

@@ -52,6 +52,10 @@ public struct Event: Sendable, Hashable, Codable {
     /// For impressions, the served movies in order.
     public var items: [Int]
 
+    /// The event id the stores keep: none for an impression, whose id is its decision id (kept
+    /// beside it). Most rows are impressions, and the 100-byte id twice made every row larger.
+    public var storedEventID: String? { type == .impression ? nil : eventID }
+
     /// Creates an event.
     public init(
         eventID: String, type: EventType, time: Date, decisionID: String = "", experiment: String = "", arm: String = "",

@@ -80,11 +80,10 @@ package enum RowBinary {
             + string(event.userID) + string(event.type.rawValue)
     }
 
-    /// The `event_id` stored: empty for an impression, whose id is its decision id (stored
-    /// beside it). Repeats of an impression still collapse: the table's key has the decision
-    /// id and the type.
+    /// The `event_id` column: ``Event/storedEventID``, empty for an impression. Repeats of an
+    /// impression still collapse: the table's key has the decision id and the type.
     static func storedEventID(_ event: Event) -> String {
-        event.type == .impression ? "" : event.eventID
+        event.storedEventID ?? ""
     }
 
     /// How many bytes ``varint(_:to:)`` writes for `value`.

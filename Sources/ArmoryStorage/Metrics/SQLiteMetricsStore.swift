@@ -8,7 +8,7 @@ import GRDB
 /// every impression touches is an index by experiment and decision time, which also grows at
 /// its end: nothing an impression writes lands on a random page of a file that grows by
 /// megabytes a second under load. (The first layout was keyed by the random event id, and
-/// writing it took most of a busy embedded server's CPU.) So repeats are handled by kind:
+/// writing it took nearly half of a busy embedded server's CPU.) So repeats are handled by kind:
 /// a repeated outcome, view or like is ignored on insert (a unique index on the event id of
 /// those rows only); a repeated impression is stored again and counts once, because totals
 /// count decisions. An impression's event id is its decision id, so it is not stored twice.
@@ -95,7 +95,7 @@ public final class SQLiteMetricsStore: MetricsStore {
                 """)
             for event in events {
                 try statement.execute(arguments: [
-                    event.type.rawValue, event.type == .impression ? nil : event.eventID, event.time.timeIntervalSince1970,
+                    event.type.rawValue, event.storedEventID, event.time.timeIntervalSince1970,
                     event.decisionID, event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
                     event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
                     event.items.map(String.init).joined(separator: ","),
