@@ -72,7 +72,7 @@ private func benchmarkStore(_ location: StateStoreLocation, seedTarget: Double, 
             let queue = try DatabaseQueue(path: path)
             let since = Date().addingTimeInterval(-7 * 86_400).timeIntervalSince1970
             let (p50, _) = try await timings(3) { _ in
-                _ = try await queue.read { db in
+                _ = try queue.read { db in
                     try Row.fetchAll(db, sql: "SELECT movie_id, count(*) AS n FROM views WHERE at >= ? GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT 200",
                                      arguments: [since])
                 }

@@ -244,7 +244,7 @@ struct ModuleIsolationTests {
         let escapes = RecommendationService.Recommendations(
             decisionID: "\"\\", experiment: "\u{00}\u{1F}", arm: "", algorithm: "x", inExperiment: false, fallbackUsed: true,
             items: (0..<20).map { .init(movieID: $0 % 2 == 0 ? Int.min : Int.max, title: String(repeating: "\u{01}\"", count: $0),
-                                        score: $0 % 2 == 0 ? -2.2250738585072014e-308 : -4.9406564584124654e-324) })
+                                        score: $0 % 2 == 0 ? -Double.leastNormalMagnitude : -Double.leastNonzeroMagnitude) })
         #expect(escapes.jsonBuffer().readableBytes > escapes.jsonCapacity, "this one does not fit the estimate")
         #expect(try JSONDecoder().decode(RecommendationService.Recommendations.self, from: Data(buffer: escapes.jsonBuffer())) == escapes)
         #expect(answer.jsonBuffer(capacity: 16) == answer.jsonBuffer())
