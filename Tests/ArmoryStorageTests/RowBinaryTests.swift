@@ -14,6 +14,19 @@ struct RowBinaryTests {
             var buffer = ByteBuffer()
             RowBinary.append(event, to: &buffer)
             #expect(RowBinary.size(of: event) == buffer.readableBytes, "length \(length)")
+            // An impression's event id is not written (it is its decision id): size agrees.
+            let impression = Event(eventID: text, type: .impression, time: Date(), decisionID: text, experiment: "x", arm: "a",
+                                   userID: "u", items: Array(repeating: 9, count: length))
+            var written = ByteBuffer()
+            RowBinary.append(impression, to: &written)
+            #expect(RowBinary.size(of: impression) == written.readableBytes, "impression, length \(length)")
+            var click = ByteBuffer()
+            RowBinary.append(Event(eventID: text, type: .click, time: impression.time, decisionID: text, experiment: "x", arm: "a",
+                                   userID: "u", items: impression.items), to: &click)
+            let lengthBytes = text.utf8.count < 128 ? 1 : text.utf8.count < 16_384 ? 2 : 3
+            #expect(click.readableBytes - written.readableBytes == text.utf8.count + lengthBytes - 1
+                        + ("click".utf8.count - "impression".utf8.count),
+                    "the click carries its id; the impression writes an empty one (one length byte)")
         }
     }
 }
