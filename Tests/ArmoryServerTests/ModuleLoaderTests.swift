@@ -5,14 +5,17 @@ import Testing
 
 @Suite("Loading algorithm modules")
 struct ModuleLoaderTests {
+    /// The built-in modules and their libraries (a user's own modules may load beside them).
+    static let builtIns = ["history": "libHistory.so", "item-to-item": "libItemToItem.so", "popularity": "libPopularity.so", "random": "libRandom.so"]
+
     @Test("the four built-in modules load from the build folder, each from its own library")
     func builtIns() throws {
         let report = BuiltModules.loaded.report
         #expect(report.refused.isEmpty, "\(report.refused)")
-        #expect(report.loaded.map(\.name).sorted() == ["history", "item-to-item", "popularity", "random"])
+        #expect(Set(Self.builtIns.keys).isSubset(of: report.loaded.map(\.name)))
         for module in report.loaded {
-            let library = ["history": "libHistory.so", "item-to-item": "libItemToItem.so", "popularity": "libPopularity.so", "random": "libRandom.so"]
-            #expect(module.file.hasSuffix("/" + library[module.name]!))
+            guard let library = Self.builtIns[module.name] else { continue }
+            #expect(module.file.hasSuffix("/" + library))
             #expect(module.version == "1.0.0")
         }
         #expect(BuiltModules.registry.descriptors.first { $0.name == "history" }?.parameter(named: "like_boost")?.defaultValue == .number(2))
@@ -24,7 +27,7 @@ struct ModuleLoaderTests {
         let directory = BuiltModules.directory
         let report = ModuleLoader(directories: [directory, "/nonexistent/armory-plugins", directory + "/."])
             .load(into: &registry, logger: BuiltModules.quietLogger)
-        #expect(report.loaded.count == 4)
+        #expect(report.loaded.count == BuiltModules.loaded.report.loaded.count)
         #expect(report.refused.isEmpty)
     }
 
@@ -53,10 +56,11 @@ struct ModuleLoaderTests {
 
         var registry = AlgorithmRegistry()
         let report = ModuleLoader(directories: [BuiltModules.directory, bad.path]).load(into: &registry, logger: BuiltModules.quietLogger)
-        #expect(report.loaded.map(\.name).sorted() == ["history", "item-to-item", "popularity", "random"])
+        #expect(report.loaded.map(\.name).sorted() == BuiltModules.loaded.report.loaded.map(\.name).sorted())
         #expect(registry.entry(named: "popularity")?.file.hasPrefix(BuiltModules.directory) == true)
 
-        let reasons = Dictionary(uniqueKeysWithValues: report.refused.map { (URL(fileURLWithPath: $0.file).lastPathComponent, $0.reason) })
+        let reasons = Dictionary(uniqueKeysWithValues: report.refused.filter { $0.file.hasPrefix(bad.path) }
+            .map { (URL(fileURLWithPath: $0.file).lastPathComponent, $0.reason) })
         #expect(reasons.keys.sorted() == ["libBroken.so", "libGarbage.so", "libNoEntry.so", "libOtherABI.so", "libPopularityCopy.so", "libSilent.so"])
         #expect(reasons["libGarbage.so"]?.hasPrefix("not a loadable shared library: ") == true)
         #expect(reasons["libNoEntry.so"] == "no entry point 'armory_module_entry': not an Armory algorithm module")

@@ -18,7 +18,7 @@ struct OperationsRouteTests {
             #expect(ready["status"] as? String == "ready")
             #expect(ready["experiments"] as? Int == 1)
             let algorithms = try #require(try await client.getJSON("/v1/algorithms")["algorithms"] as? [[String: Any]])
-            #expect(algorithms.compactMap { $0["name"] as? String }.sorted() == ["history", "item-to-item", "popularity", "random"])
+            #expect(Set(["history", "item-to-item", "popularity", "random"]).isSubset(of: algorithms.compactMap { $0["name"] as? String }))
 
             _ = try await client.getJSON("/v1/recommendations?user_id=u1&experiment=rail")
             _ = try await client.execute(uri: "/v1/experiments/nope", method: .get)
