@@ -53,7 +53,10 @@ let package = Package(
                 .product(name: "ArmoryKit", package: "ArmoryKit"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            // Optimized in debug builds too: the co-watch lists and the statistics are loops
+            // over millions of elements, which unoptimized Swift runs many times slower, and a
+            // debug build is what `swift run armory serve` starts.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "ArmoryStorage",
@@ -177,12 +180,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ] + algorithmModules.map { name in
-        // Modules see ArmoryKit and nothing else of Armory.
+        // Modules see ArmoryKit and nothing else of Armory. Optimized in debug builds too:
+        // every call runs under a time budget of milliseconds, which unoptimized loops over a
+        // catalog overrun.
         .target(
             name: name,
             dependencies: [.product(name: "ArmoryKit", package: "ArmoryKit")],
             path: "Plugins/\(name)",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         )
     },
     swiftLanguageModes: [.v6]

@@ -48,11 +48,14 @@ public struct History: RecommendationAlgorithm {
 
         let seen = history.seenMovieIDs
         var best = TopItems(limit: request.limit)
-        for (index, movie) in catalog.movies.enumerated() {
+        for index in catalog.movies.indices {
             var score = 0.0
             for genre in catalog.genreNumbers[index] { score += affinity[genre] }
-            if score > 0, !seen.contains(movie.id), !request.exclusions.contains(movie.id) {
-                best.insert(movieID: movie.id, score: score / total)
+            // Only the id is read: copying each movie (its title and genres) would cost two
+            // reference counts per movie of the catalog.
+            let id = catalog.movies[index].id
+            if score > 0, !seen.contains(id), !request.exclusions.contains(id) {
+                best.insert(movieID: id, score: score / total)
             }
         }
         return try await data.filled(best.items, to: request.limit, excluding: request.exclusions.union(seen))

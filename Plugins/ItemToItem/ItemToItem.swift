@@ -12,7 +12,7 @@ public struct ItemToItem: RecommendationAlgorithm {
         version: "1.0.0",
         summary: "Movies co-watched with the user's recent views and likes",
         parameters: [
-            ParameterSpec(name: "neighbours", type: .integer, defaultValue: .integer(20), minimum: 1, maximum: 1_000,
+            ParameterSpec(name: "neighbours", type: .integer, defaultValue: .integer(20), minimum: 1, maximum: 200,
                           summary: "How many co-watched movies each of the user's movies contributes"),
         ]
     )

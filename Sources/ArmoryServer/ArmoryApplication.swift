@@ -78,7 +78,8 @@ public struct ArmoryApplication: Sendable {
 
         let metrics = ServerMetrics()
         let failures = ArmFailureCounts()
-        let storeData = StoreDataSource(store: store)
+        let coWatch = CoWatchLists(store: store, interval: configuration.coWatchRebuildInterval, logger: logger)
+        let storeData = StoreDataSource(store: store, coWatch: coWatch)
         var hotList: HotListDataSource?
         if let url = configuration.redisURL {
             let redis = try RedisClient(url: url)
@@ -113,6 +114,7 @@ public struct ArmoryApplication: Sendable {
             }
             background.append(eventWriter)
             writer = eventWriter
+            background.append(coWatch)
         }
         background.append(catalog)
         var updater: WeightUpdater?
@@ -126,7 +128,8 @@ public struct ArmoryApplication: Sendable {
         return ArmoryApplication(
             configuration: configuration, moduleReport: report, catalog: catalog, store: store, metricsStore: metricsStore,
             writer: writer, updater: updater, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)),
-            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data, hotList: hotList
+            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data, hotList: hotList,
+            coWatch: coWatch
         )
     }
 
@@ -134,12 +137,13 @@ public struct ArmoryApplication: Sendable {
     private let failures: ArmFailureCounts
     private let data: any DataSource
     private let hotList: HotListDataSource?
+    private let coWatch: CoWatchLists
 
     private init(
         configuration: ServerConfiguration, moduleReport: ModuleLoadReport, catalog: ExperimentCatalog, store: any StateStore,
         metricsStore: any MetricsStore, writer: EventWriter?, updater: WeightUpdater?, metrics: ServerMetrics, adminToken: String,
         signer: DecisionSigner, backgroundServices: [any Service], logger: Logger, registry: AlgorithmRegistry,
-        failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?
+        failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?, coWatch: CoWatchLists
     ) {
         self.configuration = configuration
         self.moduleReport = moduleReport
@@ -157,12 +161,13 @@ public struct ArmoryApplication: Sendable {
         self.failures = failures
         self.data = data
         self.hotList = hotList
+        self.coWatch = coWatch
     }
 
     /// The HTTP API over this application's parts.
     public var api: ArmoryAPI {
         ArmoryAPI(catalog: catalog, registry: registry, moduleReport: moduleReport, store: store, metricsStore: metricsStore,
-                  writer: writer, signer: signer, data: data, hotList: hotList, failures: failures, metrics: metrics,
+                  writer: writer, signer: signer, data: data, hotList: hotList, coWatch: coWatch, failures: failures, metrics: metrics,
                   adminToken: adminToken)
     }
 
@@ -181,12 +186,14 @@ public struct ArmoryApplication: Sendable {
         )
         let catalog = catalog
         let data = data
+        let coWatch = configuration.role.servesHTTP ? coWatch : nil
         app.beforeServerStarts {
             try await catalog.waitUntilLoaded()
-            // Warm what every first request needs: the movie catalog, and each arm's first list,
-            // with no budget (the all-time popular list of the demo catalog takes seconds to count
-            // in a debug build; the first requests would otherwise overrun theirs).
+            // Warm what every first request needs: the movie catalog, the co-watch lists, and each
+            // arm's first list, with no budget (the all-time popular list of the demo catalog takes
+            // seconds to count in a debug build; the first requests would otherwise overrun theirs).
             _ = try await data.catalog()
+            try await coWatch?.rebuild()
             for live in catalog.experiments {
                 await live.recommender.warmUp(RecommendationRequest(userID: "armory-warm-up", limit: 10), data: data)
             }

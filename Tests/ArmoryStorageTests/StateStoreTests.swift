@@ -96,15 +96,21 @@ struct StateStoreTests {
                     .sorted { $0.count != $1.count ? $0.count > $1.count : $0.movieID < $1.movieID }
                 #expect(try await store.popularMovies(genre: genre, since: since, limit: 15) == Array(expected.prefix(15)))
             }
-            // The in-memory source computes co-watching on its own; the store must agree with it.
+            // Every (movie, user) pair with a view or a like, as the store hands them to the co-watch
+            // index: one per view and like, users numbered; an index built from them agrees with
+            // the in-memory source, which counts co-watching on its own.
+            let watches = try await store.watches()
+            #expect(watches.count == summary.views + summary.likes)
+            #expect(watches.userCount == users.filter { !($0.views.isEmpty && $0.likes.isEmpty) }.count)
             let memory = InMemoryDataSource(
                 catalog: data.movies,
                 views: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.views) }),
                 likes: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.likes) })
             )
+            let index = try CoWatchIndex(watches)
             for movie in [1, 2, 5, 17, 42] {
                 let expected = try await memory.coWatchedMovies(with: movie, limit: 12)
-                #expect(try await store.coWatchedMovies(with: movie, limit: 12) == expected, "movie \(movie)")
+                #expect(index.neighbours(of: movie, limit: 12) == expected, "movie \(movie)")
             }
         }
     }

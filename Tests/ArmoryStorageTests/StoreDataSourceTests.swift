@@ -18,7 +18,9 @@ struct StoreDataSourceTests {
         )
         try await TestStores.withFreshStore(kind) { store, _ in
             _ = try await DemoSeeder(data: data).seed(into: store)
-            let source = StoreDataSource(store: store)
+            let coWatch = CoWatchLists(store: store)
+            try await coWatch.rebuild()
+            let source = StoreDataSource(store: store, coWatch: coWatch)
             #expect(try await source.catalog().movies == memory.catalog().movies)
             for user in ["user-0", "user-7", "user-149", "nobody"] {
                 let stored = try await source.history(of: user, since: nil)
@@ -47,7 +49,7 @@ struct StoreDataSourceTests {
             var lifetimes = StoreDataSource.Lifetimes()
             lifetimes.historyLifetime = .seconds(3_600)
             lifetimes.hotUsers = 10
-            let source = StoreDataSource(store: store, lifetimes: lifetimes)
+            let source = StoreDataSource(store: store, coWatch: CoWatchLists(store: store), lifetimes: lifetimes)
             let now = Date(timeIntervalSince1970: 1_795_608_000)
             try await store.appendViews([UserEvent(userID: "ana", movieID: 1, time: now)])
             #expect(try await source.history(of: "ana", since: nil).views.count == 1)

@@ -90,6 +90,8 @@ public struct ServerConfiguration: Sendable {
     public var inlineModuleCalls: Int?
     /// How often the event writer flushes what clients wait for (posted events).
     public var flushInterval: Duration = .milliseconds(50)
+    /// How often the co-watched lists are rebuilt from the state store's views and likes.
+    public var coWatchRebuildInterval: Duration = .seconds(600)
     /// How long impressions may wait for a flush when no posted event goes with them (larger,
     /// fewer inserts into the metrics store).
     public var queuedEventDelay: Duration = .seconds(1)

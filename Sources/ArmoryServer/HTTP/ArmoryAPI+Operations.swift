@@ -22,7 +22,7 @@ extension ArmoryAPI {
         }
 
         table.add(.get, "/metrics") { _, _ in
-            APIJSON.text(metrics.render(writer: writer?.statistics, failures: failures), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            APIJSON.text(metrics.render(writer: writer?.statistics, coWatch: coWatch?.status, failures: failures), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
 
         table.add(.get, "/openapi.yaml") { _, _ in

@@ -21,6 +21,8 @@ public struct ArmoryAPI: Sendable {
     let data: any DataSource
     /// Counts views and clicks for the hot list, when Redis is configured.
     let hotList: HotListDataSource?
+    /// The co-watched lists, for `/metrics`; `nil` in a worker.
+    let coWatch: CoWatchLists?
     let failures: ArmFailureCounts
     let metrics: ServerMetrics
     let adminToken: String

@@ -88,8 +88,8 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, after copying in the gauges and totals kept by the event
-    /// writer and the module failure counters.
-    public func render(writer: EventWriter.Statistics?, failures: ArmFailureCounts) -> String {
+    /// writer, the co-watch lists and the module failure counters.
+    public func render(writer: EventWriter.Statistics?, coWatch: CoWatchLists.Status? = nil, failures: ArmFailureCounts) -> String {
         if let writer {
             set("armory_event_queue_events", to: Double(writer.queued))
             set("armory_event_spool_bytes", to: Double(writer.spoolBytes))
@@ -97,6 +97,13 @@ public final class ServerMetrics: Sendable {
             catchUp("armory_events_spooled_total", to: writer.spooled)
             catchUp("armory_event_store_failures_total", to: writer.failures)
             catchUp("armory_history_append_failures_total", to: writer.historyFailures)
+        }
+        if let coWatch {
+            set("armory_co_watch_built_timestamp_seconds", to: coWatch.builtAt?.timeIntervalSince1970 ?? 0)
+            set("armory_co_watch_build_seconds", to: coWatch.buildSeconds)
+            set("armory_co_watch_pairs", to: Double(coWatch.pairs))
+            set("armory_co_watch_movies", to: Double(coWatch.movies))
+            catchUp("armory_co_watch_build_failures_total", to: coWatch.failures)
         }
         for (key, count) in failures.snapshot() {
             catchUp("armory_module_failures_total", [("experiment", key.experiment), ("arm", key.arm), ("kind", key.kind.rawValue)], to: count)

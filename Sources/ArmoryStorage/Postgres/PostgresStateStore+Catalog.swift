@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import PostgresNIO
@@ -53,13 +54,13 @@ extension PostgresStateStore {
         try await mapErrors { try await client.query(query, logger: logger) }
     }
 
-    public func history(of userID: String, since: Date?) async throws -> UserHistory {
+    public func history(of userID: String, since: Date?, limit: Int) async throws -> UserHistory {
         let start = since ?? Date(timeIntervalSince1970: -62_135_596_800)  // year 1
         return try await mapErrors {
             let rows = try await client.query("""
-                SELECT 0, movie_id, at FROM views WHERE user_id = \(userID) AND at >= \(start)
+                (SELECT 0, movie_id, at FROM views WHERE user_id = \(userID) AND at >= \(start) ORDER BY at DESC, movie_id LIMIT \(limit))
                 UNION ALL
-                SELECT 1, movie_id, at FROM likes WHERE user_id = \(userID) AND at >= \(start)
+                (SELECT 1, movie_id, at FROM likes WHERE user_id = \(userID) AND at >= \(start) ORDER BY at DESC, movie_id LIMIT \(limit))
                 ORDER BY 1, 3 DESC, 2
                 """, logger: logger)
             var history = UserHistory()
@@ -88,16 +89,14 @@ extension PostgresStateStore {
         }
     }
 
-    public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
+    public func watches() async throws -> Watches {
         try await mapErrors {
-            let rows = try await client.query("""
-                WITH watchers AS (SELECT user_id FROM views WHERE movie_id = \(movieID) UNION SELECT user_id FROM likes WHERE movie_id = \(movieID)),
-                     seen AS (SELECT v.user_id, v.movie_id FROM views v JOIN watchers w ON w.user_id = v.user_id
-                              UNION SELECT l.user_id, l.movie_id FROM likes l JOIN watchers w ON w.user_id = l.user_id)
-                SELECT movie_id, count(*) AS n FROM seen WHERE movie_id <> \(movieID)
-                GROUP BY movie_id ORDER BY n DESC, movie_id LIMIT \(limit)
-                """, logger: logger)
-            return try await Self.movieCounts(rows)
+            var watches = Watches()
+            let rows = try await client.query("SELECT movie_id, user_id FROM views UNION ALL SELECT movie_id, user_id FROM likes", logger: logger)
+            for try await (movieID, user) in rows.decode((Int, String).self) {
+                watches.append(movieID: movieID, userID: user)
+            }
+            return watches
         }
     }
 

@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import GRDB
@@ -43,13 +44,18 @@ extension SQLiteStateStore {
         }
     }
 
-    public func history(of userID: String, since: Date?) async throws -> UserHistory {
+    public func history(of userID: String, since: Date?, limit: Int) async throws -> UserHistory {
         let start = since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
         return try await read { db in
             func events(_ table: String) throws -> [HistoryEvent] {
-                try Row.fetchAll(db, sql: "SELECT movie_id, at FROM \(table) WHERE user_id = ? AND at >= ? ORDER BY at DESC, movie_id",
-                                 arguments: [userID, start])
-                    .map { HistoryEvent(movieID: $0["movie_id"], time: Date(timeIntervalSince1970: $0["at"])) }
+                var events: [HistoryEvent] = []
+                let statement = try db.cachedStatement(
+                    sql: "SELECT movie_id, at FROM \(table) WHERE user_id = ? AND at >= ? ORDER BY at DESC, movie_id LIMIT ?")
+                let rows = try Row.fetchCursor(statement, arguments: [userID, start, limit])
+                while let row = try rows.next() {
+                    events.append(HistoryEvent(movieID: row[0], time: Date(timeIntervalSince1970: row[1])))
+                }
+                return events
             }
             return UserHistory(views: try events("views"), likes: try events("likes"))
         }
@@ -78,15 +84,14 @@ extension SQLiteStateStore {
         }
     }
 
-    public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
+    public func watches() async throws -> Watches {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                WITH seen AS (SELECT user_id, movie_id FROM views UNION SELECT user_id, movie_id FROM likes),
-                     watchers AS (SELECT DISTINCT user_id FROM seen WHERE movie_id = ?)
-                SELECT s.movie_id, count(DISTINCT s.user_id) AS n FROM seen s JOIN watchers w ON w.user_id = s.user_id
-                WHERE s.movie_id <> ? GROUP BY s.movie_id ORDER BY n DESC, s.movie_id LIMIT ?
-                """, arguments: [movieID, movieID, limit])
-                .map { MovieCount(movieID: $0["movie_id"], count: $0["n"]) }
+            var watches = Watches()
+            let rows = try Row.fetchCursor(db, sql: "SELECT movie_id, user_id FROM views UNION ALL SELECT movie_id, user_id FROM likes")
+            while let row = try rows.next() {
+                watches.append(movieID: row[0], userID: row[1])
+            }
+            return watches
         }
     }
 

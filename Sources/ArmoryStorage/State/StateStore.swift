@@ -29,12 +29,14 @@ public protocol StateStore: Sendable {
     func appendViews(_ events: [UserEvent]) async throws
     /// Appends likes.
     func appendLikes(_ events: [UserEvent]) async throws
-    /// A user's views and likes at or after `since` (all when `nil`), newest first.
-    func history(of userID: String, since: Date?) async throws -> UserHistory
+    /// A user's newest `limit` views and newest `limit` likes at or after `since` (all when
+    /// `nil`), newest first (ties by smaller movie id): one index range per table.
+    func history(of userID: String, since: Date?, limit: Int) async throws -> UserHistory
     /// The most viewed movies since `since`, optionally in `genre`; ties by smaller id.
     func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount]
-    /// The movies most often viewed or liked by users who viewed or liked `movieID`.
-    func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount]
+    /// Every (movie, user) pair with a view or a like, users numbered: what the co-watch index
+    /// (``CoWatchLists``) is built from, read whole in the background, never for a request.
+    func watches() async throws -> Watches
     /// How many movies, distinct users, views and likes the store holds.
     func counts() async throws -> StateCounts
     /// Removes every movie, view and like (to load another catalog). Experiment history stays.
@@ -62,6 +64,13 @@ public protocol StateStore: Sendable {
     /// The newest config, weight and status version numbers of every experiment with any, in
     /// one cheap query: what a server polls to learn that another process changed something.
     func historyHeads() async throws -> [String: HistoryHead]
+}
+
+extension StateStore {
+    /// A user's views and likes at or after `since` (all when `nil`), newest first.
+    public func history(of userID: String, since: Date?) async throws -> UserHistory {
+        try await history(of: userID, since: since, limit: Int(Int32.max))
+    }
 }
 
 /// The newest version numbers of one experiment's histories (0 where it has none).

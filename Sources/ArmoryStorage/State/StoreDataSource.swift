@@ -1,14 +1,19 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 
-/// The ``DataSource`` algorithm modules read in the server: a ``StateStore`` behind caches.
+/// The ``DataSource`` algorithm modules read in the server: what a request needs, kept where a
+/// request can read it in microseconds, with the ``StateStore`` behind it.
 ///
-/// The catalog is held in memory and reloaded every `catalogRefresh`; users' histories are
-/// cached for `historyLifetime` in a bounded cache of the most recently used users; popular
-/// and co-watched lists are cached for `listLifetime`. The catalog and the lists are loaded
-/// once per key however many requests want them, the load finishes even when the request that
-/// started it overran its budget, and an expired value is served while its reload runs — so a
-/// slow query (the all-time popular list of a large catalog) costs one request's wait, once.
+/// - The catalog is held in memory and reloaded every `catalogRefresh`.
+/// - Popular lists are cached per genre, window and length for `listLifetime`; an expired list
+///   is served while it reloads, and each list is loaded once however many requests want it.
+/// - Co-watched lists come from ``CoWatchLists``, an index of all views rebuilt in the
+///   background; no request joins the views table.
+/// - A user's history is one indexed read of their newest ``historyLimit`` views and likes,
+///   cached for `historyLifetime` (and forgotten when this server appends to it). Reads run
+///   under a ``ConcurrencyLimit``, and a request past its budget stops waiting (a SQLite read
+///   in progress is interrupted), so a slow store makes requests fall back instead of piling up.
 public final class StoreDataSource: DataSource {
     /// How long each kind of answer may be reused.
     public struct Lifetimes: Sendable {
@@ -16,7 +21,7 @@ public final class StoreDataSource: DataSource {
         public var catalogRefresh: Duration = .seconds(60)
         /// How long a user's history is reused.
         public var historyLifetime: Duration = .seconds(5)
-        /// How long a popular or co-watched list is reused.
+        /// How long a popular list is reused.
         public var listLifetime: Duration = .seconds(30)
         /// How many users' histories are kept.
         public var hotUsers: Int = 10_000
@@ -25,38 +30,36 @@ public final class StoreDataSource: DataSource {
         public init() {}
     }
 
+    /// The most views, and the most likes, a user's history holds: their newest.
+    public static let historyLimit = 500
+
     private let store: any StateStore
+    private let coWatch: CoWatchLists
     private let lifetimes: Lifetimes
+    private let reads: ConcurrencyLimit
     private let catalogCache: LoadingCache<Int, MovieCatalog>
     private let histories: ExpiringCache<String, UserHistory>
-    private let popular: LoadingCache<PopularKey, RankedList>
-    private let coWatched: LoadingCache<Int, RankedList>
+    private let popular: LoadingCache<PopularKey, [MovieCount]>
 
-    /// A popular list is for a genre (or all) and a window *length* in minutes (or all time):
-    /// "the last 7 days" is one key whatever the request's time, reloaded as it expires.
+    /// A popular list is for a genre (or all), a window *length* in minutes (or all time) and a
+    /// length: "the last 7 days" is one key whatever the request's time, reloaded as it expires.
     private struct PopularKey: Hashable {
         var genre: String?
         var windowMinutes: Int?
+        var length: Int
     }
 
-    /// A list fetched with a limit: it answers any request for at most that many.
-    private struct RankedList {
-        var items: [MovieCount]
-        var limit: Int
-    }
-
-    /// Lists are fetched at least this long, so requests with different limits share them.
-    private static let minimumListLength = 200
-
-    /// A source over `store`.
-    public init(store: any StateStore, lifetimes: Lifetimes = Lifetimes()) {
+    /// A source over `store`, with co-watched lists from `coWatch` and at most `concurrentReads`
+    /// history reads at once.
+    public init(store: any StateStore, coWatch: CoWatchLists, lifetimes: Lifetimes = Lifetimes(), concurrentReads: Int = 4) {
         self.store = store
+        self.coWatch = coWatch
         self.lifetimes = lifetimes
+        reads = ConcurrencyLimit(concurrentReads)
         histories = ExpiringCache(capacity: lifetimes.hotUsers)
         // Expired values are served for up to ten lifetimes while they reload.
         catalogCache = LoadingCache(capacity: 1, lifetime: lifetimes.catalogRefresh, staleLifetime: lifetimes.catalogRefresh * 10)
         popular = LoadingCache(capacity: 1_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
-        coWatched = LoadingCache(capacity: 20_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
     }
 
     public func catalog() async throws -> MovieCatalog {
@@ -68,7 +71,7 @@ public final class StoreDataSource: DataSource {
         if let cached = histories.value(for: userID) {
             full = cached
         } else {
-            full = try await store.history(of: userID, since: nil)
+            full = try await reads.run { try await store.history(of: userID, since: nil, limit: Self.historyLimit) }
             histories.store(full, for: userID, lifetime: lifetimes.historyLifetime)
         }
         guard let since else { return full }
@@ -82,26 +85,26 @@ public final class StoreDataSource: DataSource {
 
     public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
         let minutes = since.map { Int((Date().timeIntervalSince($0) / 60).rounded()) }
-        let wanted = max(limit, Self.minimumListLength)
-        var list = try await popular.value(for: PopularKey(genre: genre, windowMinutes: minutes)) { [store] in
+        let key = PopularKey(genre: genre, windowMinutes: minutes, length: Self.listLength(for: limit))
+        let list = try await popular.value(for: key) { [store] in
             let start = minutes.map { Date().addingTimeInterval(-Double($0) * 60) }
-            return RankedList(items: try await store.popularMovies(genre: genre, since: start, limit: wanted), limit: wanted)
+            return try await store.popularMovies(genre: genre, since: start, limit: key.length)
         }
-        if list.limit < limit, list.items.count >= list.limit {
-            // A longer list than any asked for so far: load it for this request.
-            list = RankedList(items: try await store.popularMovies(genre: genre, since: since, limit: limit), limit: limit)
-        }
-        return Array(list.items.prefix(limit))
+        return Array(list.prefix(limit))
+    }
+
+    /// The length a list is loaded with to answer `limit`: 200, then doubling, so requests with
+    /// different limits share a few cached lists and none is ever read uncached.
+    static func listLength(for limit: Int) -> Int {
+        var length = 200
+        while length < limit { length *= 2 }
+        return length
     }
 
     public func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount] {
-        let wanted = max(limit, Self.minimumListLength)
-        var list = try await coWatched.value(for: movieID) { [store] in
-            RankedList(items: try await store.coWatchedMovies(with: movieID, limit: wanted), limit: wanted)
-        }
-        if list.limit < limit, list.items.count >= list.limit {
-            list = RankedList(items: try await store.coWatchedMovies(with: movieID, limit: limit), limit: limit)
-        }
-        return Array(list.items.prefix(limit))
+        try await coWatch.neighbours(of: movieID, limit: limit)
     }
+
+    /// History reads running now (for `/metrics`).
+    public var historyReadsRunning: Int { reads.running }
 }

@@ -8,7 +8,8 @@ public protocol DataSource: Sendable {
     func catalog() async throws -> MovieCatalog
 
     /// The movies `userID` viewed and liked at or after `since` (all of them when `nil`),
-    /// newest first. A user the host has never seen has an empty history.
+    /// newest first. A user the host has never seen has an empty history. A host may keep only
+    /// a user's newest few hundred views and likes (Armory's server keeps 500 of each).
     func history(of userID: String, since: Date?) async throws -> UserHistory
 
     /// The most viewed movies since `since` (all time when `nil`), in `genre` when given,
@@ -16,7 +17,9 @@ public protocol DataSource: Sendable {
     func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount]
 
     /// The movies most often viewed or liked by the users who viewed or liked `movieID`, with
-    /// how many such users each has, most first and ties broken by the smaller movie id.
+    /// how many such users each has, most first and ties broken by the smaller movie id. A host
+    /// may keep only the first 200 of each list, and count from views up to some minutes old
+    /// (Armory's server rebuilds the lists in the background).
     func coWatchedMovies(with movieID: Int, limit: Int) async throws -> [MovieCount]
 }
 
