@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArmoryCore
+import ArmoryServer
 import Foundation
 import Synchronization
 
@@ -77,7 +78,7 @@ struct DemoTrafficCommand: AsyncParsableCommand {
                             if let events = Self.events(for: reaction, decision: served.decision_id, user: "user-\(userIndex)") {
                                 _ = try await client.post("/v1/events", body: events)
                             }
-                            let count = tally.record(arm: served.arm, clicked: reaction.click != nil)
+                            let count = tally.record(arm: served.arm, clicked: reaction.click != nil, fallback: served.fallback_used)
                             if count % max(1, total / 100) == 0 || count == total { bar.update(count) }
                         }
                     }
@@ -87,11 +88,18 @@ struct DemoTrafficCommand: AsyncParsableCommand {
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             print("\(decisions) requests in \(fixed(seconds, 1)) s (\(Int(Double(decisions) / seconds))/s)"
                 + (tally.failures.withLock { $0 } > 0 ? "; \(tally.failures.withLock { $0 }) answered 503 and were skipped" : ""))
-            var table = TextTable(header: ["arm", "decisions", "clicked", "click-through"])
+            var table = TextTable(header: ["arm", "decisions", "clicked", "click-through", "fallbacks"])
             for (arm, counts) in tally.byArm.sorted(by: { $0.key < $1.key }) {
-                table.rows.append([arm, String(counts.decisions), String(counts.clicks), fixed(Double(counts.clicks) / Double(max(counts.decisions, 1)), 4)])
+                let decisions = Double(max(counts.decisions, 1))
+                table.rows.append([arm, String(counts.decisions), String(counts.clicks), fixed(Double(counts.clicks) / decisions, 4),
+                                   "\(counts.fallbacks) (\(ExperimentResults.percent(Double(counts.fallbacks) / decisions)))"])
             }
             print(table.rendered)
+            for (arm, counts) in tally.byArm.sorted(by: { $0.key < $1.key })
+            where Double(counts.fallbacks) > ExperimentResults.fallbackWarningRate * Double(counts.decisions) {
+                print("warning: arm '\(arm)' was answered by its fallback in \(counts.fallbacks) of \(counts.decisions) decisions "
+                    + "(its module failed or overran its budget); see `armory results \(experiment)`")
+            }
             try await printWeights(client)
         }
     }
@@ -125,15 +133,17 @@ struct DemoTrafficCommand: AsyncParsableCommand {
         }
     }
 
-    /// Decisions and clicks per arm, counted from the responses (for the summary only).
+    /// Decisions, clicks and fallbacks per arm, counted from the responses (for the summary only).
     private final class TrafficTally: Sendable {
-        private let state = Mutex<(byArm: [String: (decisions: Int, clicks: Int)], done: Int)>(([:], 0))
+        typealias Counts = (decisions: Int, clicks: Int, fallbacks: Int)
+        private let state = Mutex<(byArm: [String: Counts], done: Int)>(([:], 0))
 
         /// Counts one decision; returns how many are done.
-        func record(arm: String, clicked: Bool) -> Int {
+        func record(arm: String, clicked: Bool, fallback: Bool) -> Int {
             state.withLock { state in
-                state.byArm[arm, default: (0, 0)].decisions += 1
+                state.byArm[arm, default: (0, 0, 0)].decisions += 1
                 if clicked { state.byArm[arm]!.clicks += 1 }
+                if fallback { state.byArm[arm]!.fallbacks += 1 }
                 state.done += 1
                 return state.done
             }
@@ -144,7 +154,7 @@ struct DemoTrafficCommand: AsyncParsableCommand {
             failures.withLock { $0 += 1 }
         }
 
-        var byArm: [String: (decisions: Int, clicks: Int)] { state.withLock { $0.byArm } }
+        var byArm: [String: Counts] { state.withLock { $0.byArm } }
         let failures = Mutex(0)
     }
 
@@ -155,6 +165,7 @@ struct DemoTrafficCommand: AsyncParsableCommand {
 
         var decision_id: String
         var arm: String
+        var fallback_used: Bool
         var items: [Item]
     }
 

@@ -47,7 +47,7 @@ struct ExperimentsCommand: AsyncParsableCommand {
 struct ResultsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "results",
-        abstract: "Per arm: trials, successes, rate, posterior mean, 95% interval, P(best), expected loss and weight."
+        abstract: "Per arm: trials, successes, rate, posterior mean, 95% interval, P(best), expected loss, weight and fallbacks."
     )
 
     @Argument(help: "The experiment's id.")
@@ -76,15 +76,17 @@ struct ResultsCommand: AsyncParsableCommand {
                 print("\(results.experiment): \(results.objective.rawValue), \(results.status), config v\(results.configVersion), "
                     + "weights v\(results.weightVersion), since \(results.phaseStart.formatted(.iso8601))")
                 var table = TextTable(header: ["arm", "algorithm", "trials", "successes", "rate", "mean", "95% interval", "P(best)",
-                                               "exp. loss", "weight"], leftAligned: [0, 1])
+                                               "exp. loss", "weight", "fallbacks"], leftAligned: [0, 1])
                 func number(_ value: Double?, _ digits: Int) -> String { value.map { fixed($0, digits) } ?? "-" }
                 for arm in results.arms {
                     let interval = arm.intervalLow.map { "[\(fixed($0, 4)), \(number(arm.intervalHigh, 4))]" } ?? "-"
                     table.rows.append([arm.arm, arm.algorithm, String(arm.trials), String(arm.successes), number(arm.rate, 4),
                                        number(arm.posteriorMean, 4), interval, number(arm.probabilityBest, 4),
-                                       number(arm.expectedLoss, 5), fixed(arm.weight, 4)])
+                                       number(arm.expectedLoss, 5), fixed(arm.weight, 4),
+                                       arm.fallbackRate.map { "\(arm.fallbacks) (\(ExperimentResults.percent($0)))" } ?? "-"])
                 }
                 print(table.rendered)
+                for warning in results.warnings { print("warning: \(warning)") }
                 print(results.srmPValue.map { "sample ratio mismatch p = \(fixed($0, 4))" + ($0 < 0.001 ? "  (the split is off: check assignment and event collection)" : "") }
                     ?? "sample ratio mismatch: \(results.srmNote ?? "not computed")")
             }

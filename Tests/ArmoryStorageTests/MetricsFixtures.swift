@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryStorage
 import Foundation
 import Testing
@@ -49,7 +50,8 @@ enum TestMetrics {
     }
 
     /// Seeded traffic: decisions over arms, each with 0–2 clicks, maybe a conversion, and 0–3
-    /// engagement events; with the expected totals worked out from the events themselves.
+    /// engagement events, and some answered by the first arm after a module timeout or error;
+    /// with the expected totals worked out from the events themselves.
     static func traffic(experiment: String, arms: [String], decisions: Int, seed: UInt64, start: Date)
         -> (events: [Event], expected: [String: ArmAggregate]) {
         var generator = SeededNumbers(seed: seed)
@@ -59,11 +61,19 @@ enum TestMetrics {
             let arm = arms[generator.next(arms.count)]
             let decision = "\(experiment)-d\(index)"
             let time = start.addingTimeInterval(Double(generator.next(7_200)))
+            let failure: ModuleFailure? = switch generator.next(16) {
+            case 0, 1: .timeout
+            case 2: .error
+            default: nil
+            }
             events.append(Event(eventID: decision, type: .impression, time: time, decisionID: decision, experiment: experiment, arm: arm,
-                                configVersion: 1, weightVersion: 1, userID: "u\(generator.next(500))", items: [1, 2, 3]))
+                                configVersion: 1, weightVersion: 1, userID: "u\(generator.next(500))", items: [1, 2, 3],
+                                servedBy: failure == nil ? arm : arms[0], moduleFailure: failure))
             var totals = expected[arm] ?? ArmAggregate(experiment: experiment, arm: arm, trials: 0, clicked: 0, converted: 0,
                                                        engagementSum: 0, engagementSumOfSquares: 0)
             totals.trials += 1
+            if failure == .timeout { totals.timeouts += 1 }
+            if failure == .error { totals.errors += 1 }
             let clicks = generator.next(3)
             for click in 0..<clicks {
                 events.append(Event(eventID: "\(decision)-c\(click)", type: .click, time: time.addingTimeInterval(5), decisionID: decision,

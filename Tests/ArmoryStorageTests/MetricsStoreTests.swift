@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryStorage
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ extension UsesClickHouse {
 
         static func close(_ a: ArmAggregate, _ b: ArmAggregate) -> Bool {
             a.experiment == b.experiment && a.arm == b.arm && a.trials == b.trials && a.clicked == b.clicked && a.converted == b.converted
-                && abs(a.engagementSum - b.engagementSum) < 1e-6 && abs(a.engagementSumOfSquares - b.engagementSumOfSquares) < 1e-3
+                && a.timeouts == b.timeouts && a.errors == b.errors && abs(a.engagementSum - b.engagementSum) < 1e-6 && abs(a.engagementSumOfSquares - b.engagementSumOfSquares) < 1e-3
         }
 
         @Test("aggregates equal the totals computed from the events sent, for every experiment in one query; repeats count once",
@@ -43,6 +44,8 @@ extension UsesClickHouse {
                 let phase = [ExperimentPhase(experiment: "rail", since: Self.start)]
                 let first = try await store.aggregates(phase)
                 #expect(first.map(\.trials) == ["a", "b"].map { traffic.expected[$0]?.trials ?? -1 })
+                #expect(first.map(\.timeouts) == ["a", "b"].map { traffic.expected[$0]?.timeouts ?? -1 })
+                #expect(first.map(\.errors) == ["a", "b"].map { traffic.expected[$0]?.errors ?? -1 })
                 // A day later: a click for every decision that had none, and the whole first batch replayed.
                 let impressions = traffic.events.filter { $0.type == .impression }
                 let clicked = Set(traffic.events.filter { $0.type == .click }.map(\.decisionID))
@@ -56,6 +59,7 @@ extension UsesClickHouse {
                 #expect(second.map(\.trials) == first.map(\.trials))
                 #expect(second.map(\.clicked) == second.map(\.trials), "every decision now has a click")
                 #expect(second.map(\.converted) == first.map(\.converted))
+                #expect(second.map(\.timeouts) == first.map(\.timeouts) && second.map(\.errors) == first.map(\.errors))
                 // Asked again at once, the answer is the same.
                 #expect(try await store.aggregates(phase) == second)
             }
@@ -109,7 +113,8 @@ extension UsesClickHouse {
                       experiment: "x" + text, arm: "arm-" + text, configVersion: index, weightVersion: index * 1_000_000,
                       decisionTime: Date(timeIntervalSince1970: 1_795_599_000 + Double(index)), userID: "u" + text,
                       movieID: index == 5 ? Int.max : index * 300, value: index == 4 ? -2.5e300 : Double(index) / 3,
-                      position: index == 3 ? -1 : index, items: Array(repeating: index == 2 ? Int.min : 7, count: index * 40))
+                      position: index == 3 ? -1 : index, items: Array(repeating: index == 2 ? Int.min : 7, count: index * 40),
+                      servedBy: index == 1 ? nil : "served-" + text, moduleFailure: [nil, .timeout, .error][index % 3])
             }
             try await store.insert(events)
             struct Row: Decodable, Equatable {
@@ -118,10 +123,11 @@ extension UsesClickHouse {
                 var movie_id: Int
                 var value: Double
                 var items: [Int]
+                var served_by, failure: String
             }
             let text = try await client.execute("""
                 SELECT toUInt32(time) AS time, event_id, decision_id, toUInt32(decision_time) AS decision_time, experiment, arm,
-                       config_version, weight_version, user_id, movie_id, type, value, position, items
+                       config_version, weight_version, user_id, movie_id, type, value, position, items, served_by, failure
                 FROM events ORDER BY time FORMAT JSONEachRow
                 """, settings: ["output_format_json_quote_64bit_integers": "0"])
             let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }
@@ -130,7 +136,7 @@ extension UsesClickHouse {
                     config_version: $0.configVersion, weight_version: $0.weightVersion, position: $0.position,
                     event_id: $0.type == .impression ? "" : $0.eventID,
                     decision_id: $0.decisionID, experiment: $0.experiment, arm: $0.arm, user_id: $0.userID, type: $0.type.rawValue,
-                    movie_id: $0.movieID, value: $0.value, items: $0.items)
+                    movie_id: $0.movieID, value: $0.value, items: $0.items, served_by: $0.servedBy ?? "", failure: $0.moduleFailure?.rawValue ?? "")
             }
             #expect(rows.count == events.count)
             for (row, sent) in zip(rows, expected) { #expect(row == sent) }
@@ -144,6 +150,37 @@ extension UsesClickHouse {
             })
             let totals = try await client.execute("SELECT count(), uniqExact(event_id), sum(movie_id), sum(arraySum(items)) FROM events FORMAT TSV")
             #expect(totals == "\(count)\t\(count)\t\(count * (count - 1) / 2)\t0\n")
+            await TestMetrics.drop(client)
+        }
+
+        @Test("tables made before impressions recorded their module failures get the columns on prepare, and count them from then on")
+        func addsFailureColumns() async throws {
+            let client = try await TestMetrics.freshClickHouse()
+            // The tables as the previous Armory created them.
+            try await client.execute("""
+                CREATE TABLE events (
+                  time DateTime, event_id String, decision_id String, decision_time DateTime, experiment String, arm String,
+                  config_version UInt32, weight_version UInt32, user_id String, movie_id Int64,
+                  type String, value Float64, position Int32, items Array(Int64)
+                ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(decision_time) ORDER BY (experiment, arm, decision_id, type, event_id)
+                """)
+            try await client.execute("""
+                CREATE TABLE arm_hours (
+                  experiment String, hour DateTime, arm String, trials UInt64, clicked UInt64, converted UInt64,
+                  engagement_sum Float64, engagement_squares Float64, computed_at DateTime, version UInt64
+                ) ENGINE = ReplacingMergeTree(version) ORDER BY (experiment, hour, arm)
+                """)
+            try await client.execute("INSERT INTO events (time, decision_id, decision_time, experiment, arm, type) VALUES (1795600000, 'old', 1795600000, 'rail', 'a', 'impression')")
+            let store = ClickHouseMetricsStore(client: client)
+            try await store.prepare()
+            try await store.prepare()
+            let traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 500, seed: 14, start: Self.start)
+            try await store.insert(traffic.events)
+            var expected = traffic.expected
+            expected["a"]?.trials += 1
+            let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: Self.start)])
+            #expect(totals.count == 2)
+            for total in totals { #expect(Self.close(total, expected[total.arm]!), "\(total)") }
             await TestMetrics.drop(client)
         }
 

@@ -41,6 +41,41 @@ struct SQLiteMetricsLayoutTests {
         }
     }
 
+    /// Layout 1, as an Armory that did not record module failures created it, with `events`.
+    static func writeLayoutOne(_ events: [Event], to path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                  type TEXT NOT NULL, event_id TEXT, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
+                  experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
+                  user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL,
+                  CHECK ((type = 'impression') = (event_id IS NULL))
+                );
+                CREATE UNIQUE INDEX events_by_id ON events (event_id) WHERE event_id IS NOT NULL;
+                CREATE INDEX events_by_time ON events (experiment, decision_time);
+                PRAGMA user_version = 1;
+                """)
+            for event in events {
+                try db.execute(sql: "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    event.type.rawValue, event.storedEventID, event.time.timeIntervalSince1970, event.decisionID,
+                    event.decisionTime.timeIntervalSince1970, event.experiment, event.arm, event.configVersion, event.weightVersion,
+                    event.userID, event.movieID, event.value, event.position, event.items.map(String.init).joined(separator: ","),
+                ])
+            }
+        }
+    }
+
+    /// `expected` as a file that recorded no module failures totals it.
+    static func withoutFailures(_ expected: [String: ArmAggregate]) -> [String: ArmAggregate] {
+        expected.mapValues { totals in
+            var totals = totals
+            totals.timeouts = 0
+            totals.errors = 0
+            return totals
+        }
+    }
+
     static func read<T: Sendable>(_ path: String, _ body: @Sendable (Database) throws -> T) throws -> T {
         try DatabaseQueue(path: path).read(body)
     }
@@ -97,17 +132,43 @@ struct SQLiteMetricsLayoutTests {
             #expect(version == SQLiteMetricsStore.layoutVersion)
             #expect(rows == traffic.events.count, "each event once, as the first layout held them")
             #expect(!schema.contains { $0.contains("WITHOUT ROWID") || $0.contains("events_by_decision") }, "\(schema)")
-            #expect(Self.same(try await store.aggregates(phase), traffic.expected))
+            var expected = Self.withoutFailures(traffic.expected)
+            #expect(Self.same(try await store.aggregates(phase), expected))
 
             // Events after the rewrite, and repeats of the old ones, count as they should.
             let more = TestMetrics.traffic(experiment: "row", arms: ["x"], decisions: 300, seed: 11, start: Self.start)
             try await store.insert(more.events + traffic.events.suffix(400))
-            #expect(Self.same(try await store.aggregates(phase), traffic.expected))
+            // A replayed impression carries its module failure, which now counts.
+            for event in traffic.events.suffix(400) where event.type == .impression {
+                if event.moduleFailure == .timeout { expected[event.arm]?.timeouts += 1 }
+                if event.moduleFailure == .error { expected[event.arm]?.errors += 1 }
+            }
+            #expect(Self.same(try await store.aggregates(phase), expected))
             #expect(Self.same(try await store.aggregates([ExperimentPhase(experiment: "row", since: Self.start)]), more.expected))
 
             let reopened = try SQLiteMetricsStore(path: path)
             try await reopened.prepare()
-            #expect(Self.same(try await reopened.aggregates(phase), traffic.expected))
+            #expect(Self.same(try await reopened.aggregates(phase), expected))
+        }
+    }
+
+    @Test("a file of layout 1 gets the module-failure columns on prepare: its rows count no failures, new rows count theirs")
+    func addsFailureColumns() async throws {
+        try await Self.withFile { path in
+            let old = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 600, seed: 12, start: Self.start)
+            try Self.writeLayoutOne(old.events, to: path)
+            let store = try SQLiteMetricsStore(path: path)
+            try await store.prepare()
+            let (version, rows) = try Self.read(path) { db in
+                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? -1, try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? -1)
+            }
+            #expect(version == SQLiteMetricsStore.layoutVersion)
+            #expect(rows == old.events.count)
+            #expect(Self.same(try await store.aggregates([ExperimentPhase(experiment: "rail", since: Self.start)]), Self.withoutFailures(old.expected)))
+            let new = TestMetrics.traffic(experiment: "row", arms: ["x", "y"], decisions: 600, seed: 13, start: Self.start)
+            try await store.insert(new.events)
+            #expect(Self.same(try await store.aggregates([ExperimentPhase(experiment: "row", since: Self.start)]), new.expected))
+            #expect(new.expected.values.contains { $0.timeouts > 0 } && new.expected.values.contains { $0.errors > 0 })
         }
     }
 

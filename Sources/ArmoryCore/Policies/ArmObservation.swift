@@ -11,15 +11,26 @@ public struct ArmObservation: Sendable, Hashable, Codable {
     public var valueSum: Double
     /// Sum of the squared engagement values.
     public var valueSumOfSquares: Double
+    /// Of the trials, those the fallback arm answered because the arm's module overran its budget.
+    public var timeouts: Int
+    /// Of the trials, those the fallback arm answered because the arm's module threw.
+    public var errors: Int
 
     /// Creates an observation.
-    public init(arm: String, trials: Int, successes: Int = 0, valueSum: Double = 0, valueSumOfSquares: Double = 0) {
+    public init(
+        arm: String, trials: Int, successes: Int = 0, valueSum: Double = 0, valueSumOfSquares: Double = 0, timeouts: Int = 0, errors: Int = 0
+    ) {
         self.arm = arm
         self.trials = trials
         self.successes = successes
         self.valueSum = valueSum
         self.valueSumOfSquares = valueSumOfSquares
+        self.timeouts = timeouts
+        self.errors = errors
     }
+
+    /// Of the trials, those the fallback arm answered (its module failed).
+    public var fallbacks: Int { timeouts + errors }
 
     /// The posterior for `objective`, or `nil` when the data cannot define one yet
     /// (an engagement arm with fewer than two decisions).
@@ -28,5 +39,21 @@ public struct ArmObservation: Sendable, Hashable, Codable {
             return .rate(successes: min(max(successes, 0), max(trials, 0)), trials: max(trials, 0), prior: prior)
         }
         return EngagementSummary(count: trials, sum: valueSum, sumOfSquares: valueSumOfSquares).posterior
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case arm, trials, successes, valueSum, valueSumOfSquares, timeouts, errors
+    }
+
+    /// Reads an observation; one recorded before fallbacks were counted has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        arm = try container.decode(String.self, forKey: .arm)
+        trials = try container.decode(Int.self, forKey: .trials)
+        successes = try container.decode(Int.self, forKey: .successes)
+        valueSum = try container.decode(Double.self, forKey: .valueSum)
+        valueSumOfSquares = try container.decode(Double.self, forKey: .valueSumOfSquares)
+        timeouts = try container.decodeIfPresent(Int.self, forKey: .timeouts) ?? 0
+        errors = try container.decodeIfPresent(Int.self, forKey: .errors) ?? 0
     }
 }

@@ -26,7 +26,7 @@ extension ArmoryAPI {
                 context.logger.error("cannot read results", metadata: ["experiment": "\(live.id)", "error": "\(error)"])
                 throw APIError.unavailable("metrics_unavailable", "the metrics store did not answer; try again shortly", retryAfter: 5)
             }
-            let results = ExperimentResults(live: live, aggregates: aggregates, failures: failures)
+            let results = ExperimentResults(live: live, aggregates: aggregates)
             if format == "csv" {
                 var response = APIJSON.text(results.csv, contentType: "text/csv; charset=utf-8")
                 response.headers[.contentDisposition] = "attachment; filename=\"\(live.id)-results.csv\""

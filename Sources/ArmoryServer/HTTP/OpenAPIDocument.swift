@@ -181,7 +181,7 @@ enum OpenAPIDocument {
             '404': {$ref: '#/components/responses/Error'}
       /v1/experiments/{id}/results:
         get:
-          summary: Per arm - trials, successes, rate, posterior mean, 95% interval, P(best), expected loss, weight - and the SRM p-value.
+          summary: Per arm - trials, successes, rate, posterior mean, 95% interval, P(best), expected loss, weight, fallbacks (timeouts and errors) - the SRM p-value, and warnings.
           parameters:
             - {$ref: '#/components/parameters/id'}
             - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json}}

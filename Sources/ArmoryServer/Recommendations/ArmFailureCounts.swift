@@ -1,15 +1,12 @@
+import ArmoryCore
 import Synchronization
 
-/// How often each experiment arm's module failed (threw or overran its budget), for `/metrics`
-/// and the results API. Shared by every request; safe from any task.
+/// How often each experiment arm's module failed (threw or overran its budget) in this process,
+/// for `/metrics`; the results count the decisions each failure affected from the metrics store.
+/// Shared by every request; safe from any task.
 public final class ArmFailureCounts: Sendable {
     /// What went wrong.
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        /// The module threw.
-        case error
-        /// The module did not answer within the experiment's time budget.
-        case timeout
-    }
+    public typealias Kind = ModuleFailure
 
     /// One counter's identity.
     public struct Key: Sendable, Hashable {

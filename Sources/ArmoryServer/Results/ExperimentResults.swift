@@ -3,8 +3,9 @@ import ArmoryStorage
 import Foundation
 
 /// How an experiment's arms are doing in its current phase: per arm the decisions, successes,
-/// rate, posterior, 95% credible interval, P(best), expected loss and weight in force, and a
-/// sample-ratio-mismatch check. What `GET /v1/experiments/{id}/results` returns.
+/// rate, posterior, 95% credible interval, P(best), expected loss and weight in force, how many
+/// of its decisions its fallback answered, and a sample-ratio-mismatch check. What
+/// `GET /v1/experiments/{id}/results` returns.
 public struct ExperimentResults: Sendable, Codable, Hashable {
     /// One arm.
     public struct ArmResult: Sendable, Codable, Hashable {
@@ -30,9 +31,20 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         public var expectedLoss: Double?
         /// The weight in force.
         public var weight: Double
-        /// How often its module failed (threw or overran) in this process since it started.
-        public var moduleFailures: Int
+        /// Decisions the fallback arm answered because this arm's module failed: they count as
+        /// the arm's trials (an arm is its module with the fallback behind it), so a high share
+        /// means the arm's results are largely its fallback's.
+        public var fallbacks: Int
+        /// `fallbacks` per decision; `nil` with no decisions.
+        public var fallbackRate: Double?
+        /// Of the fallbacks, those where the module overran the experiment's time budget.
+        public var timeouts: Int
+        /// Of the fallbacks, those where the module threw.
+        public var errors: Int
     }
+
+    /// The fallback rate above which an arm's results carry a warning.
+    public static let fallbackWarningRate = 0.01
 
     /// The experiment.
     public var experiment: String
@@ -55,19 +67,15 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     public var srmPValue: Double?
     /// Why there is no p-value, when there is none.
     public var srmNote: String?
+    /// What a reader must know before trusting the numbers (an arm answered by its fallback
+    /// more than ``fallbackWarningRate`` of the time).
+    public var warnings: [String]
 
     /// The results of `live` from its `aggregates`.
-    public init(live: LiveExperiment, aggregates: [ArmAggregate], failures: ArmFailureCounts) {
+    public init(live: LiveExperiment, aggregates: [ArmAggregate]) {
         let experiment = live.experiment
         let prior = experiment.bandit?.prior ?? .uniform
-        let observations = experiment.arms.map { arm in
-            let totals = aggregates.first { $0.experiment == experiment.id && $0.arm == arm.name }
-            return ArmObservation(
-                arm: arm.name, trials: totals?.trials ?? 0,
-                successes: experiment.objective == .conversion ? totals?.converted ?? 0 : totals?.clicked ?? 0,
-                valueSum: totals?.engagementSum ?? 0, valueSumOfSquares: totals?.engagementSumOfSquares ?? 0
-            )
-        }
+        let observations = experiment.observations(from: aggregates)
         let posteriors = observations.map { $0.posterior(for: experiment.objective, prior: prior) }
         let complete = posteriors.compactMap { $0 }
         let analysis = complete.count == posteriors.count && !complete.isEmpty ? BestArmAnalysis.exact(complete) : nil
@@ -89,10 +97,14 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
                 successes: experiment.objective.isRate ? observation.successes : 0, rate: rate,
                 posteriorMean: posteriors[index]?.mean, intervalLow: interval?.lowerBound, intervalHigh: interval?.upperBound,
                 probabilityBest: analysis?.probabilityBest[index], expectedLoss: analysis?.expectedLoss[index], weight: weights[index],
-                moduleFailures: ArmFailureCounts.Kind.allCases.reduce(0) {
-                    $0 + failures.count(experiment: experiment.id, arm: observation.arm, kind: $1)
-                }
+                fallbacks: observation.fallbacks, fallbackRate: observation.trials == 0 ? nil : Double(observation.fallbacks) / Double(observation.trials),
+                timeouts: observation.timeouts, errors: observation.errors
             )
+        }
+        warnings = arms.compactMap { arm in
+            guard let rate = arm.fallbackRate, rate > Self.fallbackWarningRate, arm.arm != experiment.fallback else { return nil }
+            return "arm '\(arm.arm)': \(Self.percent(rate)) of its decisions were answered by the fallback arm '\(experiment.fallback)' "
+                + "(\(arm.timeouts) timeouts, \(arm.errors) errors): its results are partly the fallback's"
         }
         // SRM compares counts with one set of weights; once weights moved within the phase,
         // each decision had its own, and one set would flag a split that is correct.
@@ -111,12 +123,19 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
         }
-        let header = "experiment,arm,algorithm,trials,successes,rate,posterior_mean,interval_low,interval_high,probability_best,expected_loss,weight"
+        let header = "experiment,arm,algorithm,trials,successes,rate,posterior_mean,interval_low,interval_high,probability_best,expected_loss,weight,"
+            + "fallbacks,fallback_rate,timeouts,errors"
         let rows = arms.map { arm in
             [field(experiment), field(arm.arm), field(arm.algorithm), String(arm.trials), String(arm.successes), number(arm.rate),
              number(arm.posteriorMean), number(arm.intervalLow), number(arm.intervalHigh), number(arm.probabilityBest),
-             number(arm.expectedLoss), String(arm.weight)].joined(separator: ",")
+             number(arm.expectedLoss), String(arm.weight), String(arm.fallbacks), number(arm.fallbackRate), String(arm.timeouts),
+             String(arm.errors)].joined(separator: ",")
         }
         return ([header] + rows).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// `rate` as a percentage with one decimal ("3.2%").
+    public static func percent(_ rate: Double) -> String {
+        String(format: "%.1f%%", rate * 100)
     }
 }

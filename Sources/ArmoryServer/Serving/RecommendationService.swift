@@ -105,7 +105,8 @@ public struct RecommendationService: Sendable {
         if placement.isCounted {
             let impression = Event(eventID: decisionID, type: .impression, time: time, decisionID: decisionID, experiment: live.id,
                                    arm: placement.arm, configVersion: live.config.version, weightVersion: live.weights.version,
-                                   decisionTime: time, userID: userID, items: outcome.items.map(\.movieID))
+                                   decisionTime: time, userID: userID, items: outcome.items.map(\.movieID),
+                                   servedBy: outcome.servedBy, moduleFailure: outcome.failure)
             do {
                 try writer.enqueue([impression])
             } catch {

@@ -114,14 +114,7 @@ public final class WeightUpdater: Service, Sendable {
         if let head, head.weightVersion != live.weights.version || head.statusVersion != (live.statusChange?.version ?? 0) {
             return .skipped
         }
-        let observations = live.experiment.arms.map { arm in
-            let totals = aggregates.first { $0.experiment == live.id && $0.arm == arm.name }
-            return ArmObservation(
-                arm: arm.name, trials: totals?.trials ?? 0,
-                successes: live.experiment.objective == .conversion ? totals?.converted ?? 0 : totals?.clicked ?? 0,
-                valueSum: totals?.engagementSum ?? 0, valueSumOfSquares: totals?.engagementSumOfSquares ?? 0
-            )
-        }
+        let observations = live.experiment.observations(from: aggregates)
         let policy = ThompsonPolicy(settings: live.experiment.bandit!, objective: live.experiment.objective)
         var previous = live.weights
         previous.configVersion = live.config.version

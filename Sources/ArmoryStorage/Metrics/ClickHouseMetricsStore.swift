@@ -30,7 +30,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
             CREATE TABLE IF NOT EXISTS events (
               time DateTime, event_id String, decision_id String, decision_time DateTime, experiment String, arm String,
               config_version UInt32, weight_version UInt32, user_id String, movie_id Int64,
-              type String, value Float64, position Int32, items Array(Int64)
+              type String, value Float64, position Int32, items Array(Int64), served_by String DEFAULT '', failure String DEFAULT ''
             ) ENGINE = ReplacingMergeTree
             PARTITION BY toYYYYMM(decision_time)
             ORDER BY (experiment, arm, decision_id, type, event_id)
@@ -44,10 +44,26 @@ public struct ClickHouseMetricsStore: MetricsStore {
         try await client.execute("""
             CREATE TABLE IF NOT EXISTS arm_hours (
               experiment String, hour DateTime, arm String, trials UInt64, clicked UInt64, converted UInt64,
-              engagement_sum Float64, engagement_squares Float64, computed_at DateTime, version UInt64
+              engagement_sum Float64, engagement_squares Float64, computed_at DateTime, version UInt64,
+              timeouts UInt64 DEFAULT 0, errors UInt64 DEFAULT 0
             ) ENGINE = ReplacingMergeTree(version)
             ORDER BY (experiment, hour, arm)
             """)
+        // Tables made before impressions recorded who served them get the columns added (in
+        // place, at once; older rows read the defaults). ClickHouse 18.16 has no
+        // `ADD COLUMN IF NOT EXISTS`, so the catalog says what is missing.
+        try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''"])
+        try await addMissingColumns(to: "arm_hours", ["timeouts UInt64 DEFAULT 0", "errors UInt64 DEFAULT 0"])
+    }
+
+    private func addMissingColumns(to table: String, _ columns: [String]) async throws {
+        let existing = Set(try await client.execute("""
+            SELECT name FROM system.columns WHERE database = \(ClickHouseSQL.literal(client.database)) AND table = \(ClickHouseSQL.literal(table))
+            FORMAT TabSeparated
+            """).split(separator: "\n").map(String.init))
+        for column in columns where !existing.contains(String(column.prefix { $0 != " " })) {
+            try await client.execute("ALTER TABLE \(table) ADD COLUMN \(column)")
+        }
     }
 
     public func insert(_ events: [Event]) async throws {
@@ -64,10 +80,12 @@ public struct ClickHouseMetricsStore: MetricsStore {
         let groupHour = byHour ? ", hour" : ""
         return """
             SELECT experiment, arm, \(byHour ? "hour, " : "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
-                   sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares
+                   sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares,
+                   sum(timed_out) AS timeouts, sum(errored) AS errors
             FROM (
               SELECT experiment, arm, \(hour)decision_id,
                      max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                     max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                      arraySum(arrayMap(pair -> tupleElement(pair, 2), groupUniqArrayIf((event_id, value), type = 'engagement'))) AS engagement
               FROM events
               \(prewhere.map { "PREWHERE \($0)" } ?? "")
@@ -103,8 +121,9 @@ public struct ClickHouseMetricsStore: MetricsStore {
             let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
             let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
             try await client.execute("""
-                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, computed_at, version)
-                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, now(), \(version)
+                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
+                                       computed_at, version)
+                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors, now(), \(version)
                 FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
                 """)
         }
@@ -123,12 +142,14 @@ public struct ClickHouseMetricsStore: MetricsStore {
         let prefilter = "decision_time < \(ClickHouseSQL.literal(firstWholeHour)) OR decision_time >= toDateTime(\(currentHour))"
         let text = try await client.execute("""
             SELECT experiment, arm, sum(trials) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
-                   sum(engagement_sum) AS engagement_sum, sum(engagement_squares) AS engagement_squares
+                   sum(engagement_sum) AS engagement_sum, sum(engagement_squares) AS engagement_squares,
+                   sum(timeouts) AS timeouts, sum(errors) AS errors
             FROM (
               SELECT experiment, arm, argMax(trials, (computed_at, version)) AS trials, argMax(clicked, (computed_at, version)) AS clicked,
                      argMax(converted, (computed_at, version)) AS converted,
                      argMax(engagement_sum, (computed_at, version)) AS engagement_sum,
-                     argMax(engagement_squares, (computed_at, version)) AS engagement_squares
+                     argMax(engagement_squares, (computed_at, version)) AS engagement_squares,
+                     argMax(timeouts, (computed_at, version)) AS timeouts, argMax(errors, (computed_at, version)) AS errors
               FROM arm_hours WHERE experiment IN \(experiments) AND (\(closed))
               GROUP BY experiment, hour, arm
               UNION ALL
@@ -140,7 +161,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
             """, settings: ["output_format_json_quote_64bit_integers": "0"])
         return try Self.rows(text, as: AggregateRow.self).map {
             ArmAggregate(experiment: $0.experiment, arm: $0.arm, trials: $0.trials, clicked: $0.clicked, converted: $0.converted,
-                         engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares)
+                         engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares, timeouts: $0.timeouts, errors: $0.errors)
         }
     }
 
@@ -188,6 +209,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
         var converted: Int
         var engagement_sum: Double
         var engagement_squares: Double
+        var timeouts: Int
+        var errors: Int
     }
 
     private struct SeriesRow: Decodable {

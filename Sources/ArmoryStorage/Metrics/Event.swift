@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 
 /// What happened.
@@ -51,6 +52,13 @@ public struct Event: Sendable, Hashable, Codable {
     public var position: Int
     /// For impressions, the served movies in order.
     public var items: [Int]
+    /// For impressions, the arm whose module made the list: the decision's arm, or the
+    /// experiment's fallback arm when the arm's module failed (`nil` for other events, and for
+    /// impressions spooled by an Armory that did not record it).
+    public var servedBy: String?
+    /// For impressions, how the arm's module failed when the fallback arm answered (`nil` when
+    /// it answered itself, and for other events).
+    public var moduleFailure: ModuleFailure?
 
     /// The event id the stores keep: none for an impression, whose id is its decision id (kept
     /// beside it). Most rows are impressions, and the 100-byte id twice made every row larger.
@@ -60,7 +68,7 @@ public struct Event: Sendable, Hashable, Codable {
     public init(
         eventID: String, type: EventType, time: Date, decisionID: String = "", experiment: String = "", arm: String = "",
         configVersion: Int = 0, weightVersion: Int = 0, decisionTime: Date? = nil, userID: String, movieID: Int = 0, value: Double = 0,
-        position: Int = -1, items: [Int] = []
+        position: Int = -1, items: [Int] = [], servedBy: String? = nil, moduleFailure: ModuleFailure? = nil
     ) {
         self.eventID = eventID
         self.type = type
@@ -76,5 +84,7 @@ public struct Event: Sendable, Hashable, Codable {
         self.value = value
         self.position = position
         self.items = items
+        self.servedBy = servedBy
+        self.moduleFailure = moduleFailure
     }
 }

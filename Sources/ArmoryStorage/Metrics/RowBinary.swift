@@ -8,7 +8,7 @@ package enum RowBinary {
     /// The `events` columns, in the order ``append(_:to:)`` writes them.
     static let columns = [
         "time", "event_id", "decision_id", "decision_time", "experiment", "arm", "config_version", "weight_version",
-        "user_id", "movie_id", "type", "value", "position", "items",
+        "user_id", "movie_id", "type", "value", "position", "items", "served_by", "failure",
     ]
 
     package static func append(_ event: Event, to buffer: inout ByteBuffer) {
@@ -27,6 +27,8 @@ package enum RowBinary {
         buffer.writeInteger(Int32(clamping: event.position), endianness: .little)
         varint(UInt64(event.items.count), to: &buffer)
         for item in event.items { buffer.writeInteger(Int64(item), endianness: .little) }
+        string(event.servedBy ?? "", to: &buffer)
+        string(event.moduleFailure?.rawValue ?? "", to: &buffer)
     }
 
     /// A batch's rows, encoded a thousand events at a time as they are asked for (by the HTTP
@@ -77,7 +79,7 @@ package enum RowBinary {
         // value: 8 each; each item 8.
         return 4 * 5 + 8 * 2 + varintSize(UInt64(event.items.count)) + 8 * event.items.count
             + string(storedEventID(event)) + string(event.decisionID) + string(event.experiment) + string(event.arm)
-            + string(event.userID) + string(event.type.rawValue)
+            + string(event.userID) + string(event.type.rawValue) + string(event.servedBy ?? "") + string(event.moduleFailure?.rawValue ?? "")
     }
 
     /// The `event_id` column: ``Event/storedEventID``, empty for an impression. Repeats of an

@@ -17,8 +17,9 @@ public final class SQLiteMetricsStore: MetricsStore {
     public static let defaultPath = ".armory/metrics.sqlite"
 
     /// The file's layout, kept in `PRAGMA user_version`: 0 for a new file or the first layout
-    /// (keyed by event id), which ``prepare()`` rewrites into this one.
-    static let layoutVersion = 1
+    /// (keyed by event id), which ``prepare()`` rewrites into this one; 1 before impressions
+    /// recorded which arm served them and how the module failed (two columns added).
+    static let layoutVersion = 2
 
     private let pool: DatabasePool
     private let path: String
@@ -41,47 +42,60 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
-    /// Creates the table, or rewrites a file of the first layout into this one (in one
-    /// transaction: a failure leaves the file as it was).
+    /// Creates the table, or brings a file of an earlier layout to this one (in one transaction:
+    /// a failure leaves the file as it was).
     public func prepare() async throws {
         let path = path
         try await pool.write { db in
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-            guard version < Self.layoutVersion else {
-                guard version == Self.layoutVersion else {
-                    throw StorageError(.schemaTooNew, "SQLite file \(path) has metrics layout \(version), newer than this Armory's \(Self.layoutVersion)")
-                }
+            guard version <= Self.layoutVersion else {
+                throw StorageError(.schemaTooNew, "SQLite file \(path) has metrics layout \(version), newer than this Armory's \(Self.layoutVersion)")
+            }
+            switch version {
+            case Self.layoutVersion:
                 return
-            }
-            let firstLayout = try db.tableExists("events")
-            if firstLayout {
+            case 1:
                 try db.execute(sql: """
-                    DROP INDEX IF EXISTS events_by_decision;
-                    DROP INDEX IF EXISTS events_by_time;
-                    ALTER TABLE events RENAME TO events_first_layout
+                    ALTER TABLE events ADD COLUMN served_by TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE events ADD COLUMN failure TEXT NOT NULL DEFAULT ''
                     """)
-            }
-            try db.execute(sql: """
-                CREATE TABLE events (
-                  type TEXT NOT NULL, event_id TEXT, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
-                  experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
-                  user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL,
-                  CHECK ((type = 'impression') = (event_id IS NULL))
-                );
-                CREATE UNIQUE INDEX events_by_id ON events (event_id) WHERE event_id IS NOT NULL;
-                CREATE INDEX events_by_time ON events (experiment, decision_time);
-                """)
-            if firstLayout {
-                try db.execute(sql: """
-                    INSERT INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
-                                        weight_version, user_id, movie_id, value, position, items)
-                    SELECT type, CASE WHEN type = 'impression' THEN NULL ELSE event_id END, time, decision_id, decision_time,
-                           experiment, arm, config_version, weight_version, user_id, movie_id, value, position, items
-                    FROM events_first_layout ORDER BY decision_time;
-                    DROP TABLE events_first_layout
-                    """)
+            default:
+                try Self.createTable(db)
             }
             try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
+        }
+    }
+
+    /// Creates the table, moving the rows of a first-layout table into it.
+    private static func createTable(_ db: Database) throws {
+        let firstLayout = try db.tableExists("events")
+        if firstLayout {
+            try db.execute(sql: """
+                DROP INDEX IF EXISTS events_by_decision;
+                DROP INDEX IF EXISTS events_by_time;
+                ALTER TABLE events RENAME TO events_first_layout
+                """)
+        }
+        try db.execute(sql: """
+            CREATE TABLE events (
+              type TEXT NOT NULL, event_id TEXT, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
+              experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
+              user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL,
+              served_by TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL DEFAULT '',
+              CHECK ((type = 'impression') = (event_id IS NULL))
+            );
+            CREATE UNIQUE INDEX events_by_id ON events (event_id) WHERE event_id IS NOT NULL;
+            CREATE INDEX events_by_time ON events (experiment, decision_time);
+            """)
+        if firstLayout {
+            try db.execute(sql: """
+                INSERT INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
+                                    weight_version, user_id, movie_id, value, position, items)
+                SELECT type, CASE WHEN type = 'impression' THEN NULL ELSE event_id END, time, decision_id, decision_time,
+                       experiment, arm, config_version, weight_version, user_id, movie_id, value, position, items
+                FROM events_first_layout ORDER BY decision_time;
+                DROP TABLE events_first_layout
+                """)
         }
     }
 
@@ -90,15 +104,15 @@ public final class SQLiteMetricsStore: MetricsStore {
         try await pool.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
-                                              weight_version, user_id, movie_id, value, position, items)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              weight_version, user_id, movie_id, value, position, items, served_by, failure)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for event in events {
                 try statement.execute(arguments: [
                     event.type.rawValue, event.storedEventID, event.time.timeIntervalSince1970,
                     event.decisionID, event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
                     event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
-                    event.items.map(String.init).joined(separator: ","),
+                    event.items.map(String.init).joined(separator: ","), event.servedBy ?? "", event.moduleFailure?.rawValue ?? "",
                 ])
             }
         }
@@ -113,16 +127,19 @@ public final class SQLiteMetricsStore: MetricsStore {
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT experiment, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
-                       sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares
+                       sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares,
+                       sum(timed_out) AS timeouts, sum(errored) AS errors
                 FROM (SELECT experiment, arm, decision_id,
                              max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                             max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                              total(CASE WHEN type = 'engagement' THEN value END) AS engagement
                       FROM events WHERE \(filter) GROUP BY experiment, arm, decision_id)
                 WHERE shown GROUP BY experiment, arm ORDER BY experiment, arm
                 """, arguments: arguments)
                 .map { row in
                     ArmAggregate(experiment: row["experiment"], arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
-                                 converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"])
+                                 converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"],
+                                 timeouts: row["timeouts"], errors: row["errors"])
                 }
         }
     }

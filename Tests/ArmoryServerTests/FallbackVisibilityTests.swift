@@ -1,0 +1,123 @@
+import ArmoryServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// An arm is its module with the fallback behind it: decisions the fallback answered count for
+/// the arm, and every reader of the results sees how many there were and why.
+@Suite("Fallbacks are visible: each decision records who served it; results count timeouts and errors per arm", .serialized)
+struct FallbackVisibilityTests {
+    /// A module that throws for users named `err-…`, awaits far past any budget for `slow-…`,
+    /// and answers the others from the popular list: built as a user builds one.
+    static func buildFlakyModule() throws -> URL {
+        let directory = try SharedLibraryBuilder.temporaryDirectory("flaky-module")
+        try SharedLibraryBuilder.swift("""
+            import ArmoryKit
+            struct Flaky: RecommendationAlgorithm {
+                static let descriptor = AlgorithmDescriptor(name: "flaky", version: "1.0.0", summary: "fails on purpose")
+                init(parameters: Parameters) throws {}
+                func recommend(_ request: RecommendationRequest, data: any DataSource) async throws -> [ScoredItem] {
+                    if request.userID.hasPrefix("err-") { throw AlgorithmError("no model for \\(request.userID)") }
+                    if request.userID.hasPrefix("slow-") { try await Task.sleep(for: .seconds(5)) }
+                    return try await data.filled([], to: request.limit, excluding: request.exclusions)
+                }
+            }
+            @_cdecl("armory_module_entry")
+            public func entry(hostABIVersion: UInt32, registrar: UnsafeMutableRawPointer) -> UInt32 {
+                ArmoryModule.export([Flaky.self], hostABIVersion: hostABIVersion, registrar: registrar)
+            }
+            """, module: "Flaky", named: "libFlaky.so", in: directory, buildDirectory: BuiltModules.directory)
+        return directory
+    }
+
+    static let experiment = """
+        id: shaky
+        objective: ctr
+        policy: thompson
+        fallback: steady
+        time_budget: 100ms
+        arms:
+          - { name: steady, algorithm: popularity, weight: 0.5 }
+          - { name: flaky, algorithm: flaky, weight: 0.5 }
+        bandit:
+          update_every: 1s
+          burn_in: { min_trials_per_arm: 1, min_duration: 1s }
+        """
+
+    @Test("results (JSON, CSV), the weight versions' inputs and /metrics show each arm's fallbacks, timeouts and errors")
+    func visible() async throws {
+        let modules = try Self.buildFlakyModule()
+        defer { try? FileManager.default.removeItem(at: modules) }
+        let folder = try TestServer.makeFolder(["shaky.yaml": Self.experiment])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = TestServer.configuration(in: folder)
+        configuration.pluginDirectories = [modules.path]
+        try await TestServer.run(configuration) { client, armory in
+            let live = try #require(armory.catalog.experiment("shaky"))
+            // Users of each kind until the flaky arm has 4 errors, 2 timeouts and 4 answers of its own.
+            var wanted = ["err-": 4, "slow-": 2, "ok-": 4]
+            var served: [String: [String: Any]] = [:]
+            for index in 0..<400 where wanted.values.contains(where: { $0 > 0 }) {
+                for (prefix, left) in wanted where left > 0 {
+                    let user = "\(prefix)\(index)"
+                    guard live.place(user).arm == "flaky", live.place(user).isCounted else { continue }
+                    served[user] = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=shaky")
+                    wanted[prefix] = left - 1
+                }
+            }
+            #expect(wanted.values.allSatisfy { $0 == 0 }, "\(wanted)")
+            // And a few for the other arm, so the bandit has seen both.
+            for user in (0..<100).map({ "steady-\($0)" }).filter({ live.place($0).arm == "steady" }).prefix(3) {
+                _ = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=shaky")
+            }
+            for (user, answer) in served {
+                let failed = !user.hasPrefix("ok-")
+                #expect(answer["arm"] as? String == "flaky")
+                #expect(answer["fallback_used"] as? Bool == failed, "\(user)")
+                #expect(answer["algorithm"] as? String == (failed ? "popularity" : "flaky"), "\(user)")
+            }
+
+            // The impressions are written within the flush delay; read until all ten count.
+            var flaky: [String: Any] = [:]
+            var results: [String: Any] = [:]
+            for _ in 0..<50 {
+                results = try await client.getJSON("/v1/experiments/shaky/results")
+                flaky = (results["arms"] as? [[String: Any]])?.first { $0["arm"] as? String == "flaky" } ?? [:]
+                if flaky["trials"] as? Int == 10 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(flaky["trials"] as? Int == 10)
+            #expect(flaky["fallbacks"] as? Int == 6)
+            #expect(flaky["timeouts"] as? Int == 2)
+            #expect(flaky["errors"] as? Int == 4)
+            #expect(flaky["fallback_rate"] as? Double == 0.6)
+            let warnings = try #require(results["warnings"] as? [String])
+            #expect(warnings == ["arm 'flaky': 60.0% of its decisions were answered by the fallback arm 'steady' (2 timeouts, 4 errors): "
+                + "its results are partly the fallback's"])
+
+            let csv = String(buffer: try await client.execute(uri: "/v1/experiments/shaky/results?format=csv", method: .get).body)
+            let lines = csv.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let header = try #require(lines.first)
+            let row = try #require(lines.first { $0.count > 1 && $0[1] == "flaky" })
+            #expect(row[header.firstIndex(of: "fallbacks")!] == "6")
+            #expect(row[header.firstIndex(of: "timeouts")!] == "2")
+            #expect(row[header.firstIndex(of: "errors")!] == "4")
+
+            // The updater's next version records them in its inputs.
+            var inputs: [[String: Any]] = []
+            for _ in 0..<50 {
+                let versions = try #require(try await client.getJSON("/v1/experiments/shaky/weights")["versions"] as? [[String: Any]])
+                inputs = versions.first { $0["reason"] as? String == "scheduled" }?["inputs"] as? [[String: Any]] ?? []
+                if inputs.contains(where: { $0["arm"] as? String == "flaky" && $0["trials"] as? Int == 10 }) { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let recorded = try #require(inputs.first { $0["arm"] as? String == "flaky" })
+            #expect(recorded["timeouts"] as? Int == 2 && recorded["errors"] as? Int == 4, "\(recorded)")
+
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"armory_module_failures_total{experiment="shaky",arm="flaky",kind="error"} 4"#))
+            #expect(metrics.contains(#"armory_module_failures_total{experiment="shaky",arm="flaky",kind="timeout"} 2"#))
+        }
+    }
+}
