@@ -171,6 +171,7 @@ let package = Package(
                 "ArmoryStorage", "ArmoryTestSupport", "armory-state-writer", "armory-event-writer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

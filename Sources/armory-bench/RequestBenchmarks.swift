@@ -10,8 +10,8 @@ func benchmarkRequestPieces() {
     let signer = DecisionSigner(secret: Array("a secret of at least sixteen bytes".utf8))
     let time = Date(timeIntervalSince1970: 1_795_608_000.123)
     let decision = Decision(experiment: "bench", arm: "week", configVersion: 3, weightVersion: 12, userID: "user-4711",
-                            time: time, nonce: 0x0123_4567_89AB_CDEF)
-    piece("sign a decision id") { index in
+                            time: time, nonce: 0x0123_4567_89AB_CDEF, items: (1...10).map { 1_000 + $0 * 37 })
+    piece("sign a decision id (10 movies)") { index in
         var decision = decision
         decision.nonce &+= UInt64(index)
         sink += Double(signer.id(for: decision).utf8.count)

@@ -17,7 +17,7 @@ struct ServingRouteTests {
             let items = try #require(answer["items"] as? [[String: Any]])
             #expect(items.count == 4)
             #expect(items.allSatisfy { ($0["title"] as? String)?.isEmpty == false && $0["movie_id"] is Int && $0["score"] is Double })
-            #expect((answer["decision_id"] as? String)?.hasPrefix("d1.") == true)
+            #expect((answer["decision_id"] as? String)?.hasPrefix("d2.") == true)
             #expect(answer["experiment"] as? String == "rail")
 
             // Independently: the arm GrowthBook's hashing gives for the weights and coverage in force.
@@ -88,6 +88,20 @@ struct ServingRouteTests {
             #expect(refused.status == .badRequest)
             #expect(refused.errorCode == "unknown_decision")
             #expect(refused.errorMessage?.hasPrefix("events[1]:") == true)
+
+            // A click on a movie the decision did not serve, or at another position, is refused by name.
+            let served = try await client.getJSON("/v1/recommendations?user_id=user-3&experiment=duel&limit=3")
+            let items = try #require((served["items"] as? [[String: Any]])?.compactMap { $0["movie_id"] as? Int })
+            let elsewhere = try await client.post("/v1/events", ["type": "click", "decision_id": served["decision_id"]!,
+                                                                 "movie_id": 99_999], token: nil)
+            #expect(elsewhere.status == .badRequest && elsewhere.errorCode == "not_served")
+            #expect(elsewhere.errorMessage == "movie_id 99999 was not in the decision's list (\(items.map(String.init).joined(separator: ", ")))")
+            let moved = try await client.post("/v1/events", ["type": "click", "decision_id": served["decision_id"]!,
+                                                             "movie_id": items[2], "position": 0], token: nil)
+            #expect(moved.errorCode == "not_served")
+            #expect(moved.errorMessage == "position 0 does not hold movie_id \(items[2]) in the decision's list: it holds \(items[0]); "
+                + "movie \(items[2]) is at position 2")
+            decisions.append((try #require(served["decision_id"] as? String), try #require(served["arm"] as? String), items[0]))
 
             // Impressions are queued, not awaited, by the requests: wait (up to 5 s) for the last flush.
             var results: [String: Any] = [:]

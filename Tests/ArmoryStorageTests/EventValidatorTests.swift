@@ -1,5 +1,6 @@
 import ArmoryKit
 import ArmoryStorage
+import Crypto
 import Foundation
 import Testing
 
@@ -9,13 +10,19 @@ struct EventValidatorTests {
     static let signer = DecisionSigner(secret: Data("a test secret of 32 bytes, or so".utf8))
     static let validator = EventValidator(signer: signer, arms: ["rail": ["control", "personal"], "row": ["a"]])
     static let decision = Decision(experiment: "rail", arm: "personal", configVersion: 3, weightVersion: 7, userID: "ana",
-                                   time: now, nonce: 0xDEAD_BEEF)
+                                   time: now, nonce: 0xDEAD_BEEF, items: [7, 9, 11, 42, 5])
     static var decisionID: String { signer.id(for: decision) }
 
     @Test("a decision id carries its decision and survives the round trip")
     func roundTrip() {
         #expect(Self.signer.decision(from: Self.decisionID) == Self.decision)
-        #expect(Self.decisionID.hasPrefix("d1."))
+        #expect(Self.decisionID.hasPrefix("d2."))
+        // A list of 100 movies with the longest ids still makes an id the signer reads back.
+        var long = Self.decision
+        long.items = (0..<100).map { Int.max - $0 }
+        #expect(Self.signer.decision(from: Self.signer.id(for: long)) == long)
+        long.items = []
+        #expect(Self.signer.decision(from: Self.signer.id(for: long)) == long)
         #expect(Self.decisionID.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) })
     }
 
@@ -31,8 +38,10 @@ struct EventValidatorTests {
         let parts = Self.decisionID.split(separator: ".").map(String.init)
         var payload = Array(parts[1])
         payload[4] = payload[4] == "A" ? "B" : "A"
-        #expect(Self.signer.decision(from: "d1.\(String(payload)).\(parts[2])") == nil)
-        #expect(Self.signer.decision(from: "d1.\(parts[1]).\(parts[2].dropLast())x") == nil)
+        #expect(Self.signer.decision(from: "d2.\(String(payload)).\(parts[2])") == nil)
+        #expect(Self.signer.decision(from: "d2.\(parts[1]).\(parts[2].dropLast())x") == nil)
+        // Read as the older format, the same payload and signature do not parse.
+        #expect(Self.signer.decision(from: "d1.\(parts[1]).\(parts[2])") == nil)
         let other = DecisionSigner(secret: Data("another secret entirely, 32 byte".utf8))
         #expect(other.decision(from: Self.decisionID) == nil)
     }
@@ -43,6 +52,30 @@ struct EventValidatorTests {
                                                 now: Self.now)
         #expect(event.experiment == "rail" && event.arm == "personal" && event.configVersion == 3 && event.weightVersion == 7)
         #expect(event.userID == "ana" && event.movieID == 42 && event.position == 3 && event.type == .click)
+        #expect(try Self.validator.validate(EventInput(type: "click", decisionID: Self.decisionID, movieID: 5), now: Self.now).movieID == 5)
+    }
+
+    @Test("a click must be on a movie the decision served, at its position when one is given", arguments: [
+        (88, nil, "movie_id 88 was not in the decision's list (7, 9, 11, 42, 5)"),
+        (42, 0, "position 0 does not hold movie_id 42 in the decision's list: it holds 7; movie 42 is at position 3"),
+        (42, 9, "position 9 does not hold movie_id 42 in the decision's list: the list has 5 movies; movie 42 is at position 3"),
+        (42, -1, "position -1 does not hold movie_id 42 in the decision's list: the list has 5 movies; movie 42 is at position 3"),
+    ] as [(Int, Int?, String)])
+    func clickNotServed(movie: Int, position: Int?, message: String) {
+        #expect { try Self.validator.validate(EventInput(type: "click", decisionID: Self.decisionID, movieID: movie, position: position), now: Self.now) }
+            throws: { error in (error as? EventError)?.code == .notServed && (error as? EventError)?.message == message }
+    }
+
+    @Test("an id made before decisions carried their movies (d1) is still read, and its clicks are not checked against a list")
+    func legacyIDs() throws {
+        // Made as that Armory made it: seven lines, HMAC-SHA256 truncated to 24 bytes, base64url.
+        let payload = DecisionSigner.base64URL(Array("rail\npersonal\n3\n7\nana\n\(Int(Self.now.timeIntervalSince1970 * 1_000))\n12345".utf8))
+        let key = SymmetricKey(data: Data("a test secret of 32 bytes, or so".utf8))
+        let signature = DecisionSigner.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key).prefix(24)))
+        let decision = try #require(Self.signer.decision(from: "d1.\(payload).\(signature)"))
+        #expect(decision.items == nil && decision.arm == "personal" && decision.nonce == 12_345)
+        let event = try Self.validator.validate(EventInput(type: "click", decisionID: "d1.\(payload).\(signature)", movieID: 88), now: Self.now)
+        #expect(event.movieID == 88 && event.arm == "personal")
     }
 
     @Test("views and likes need no decision; a missing event id is made by the server")

@@ -100,7 +100,8 @@ public struct RecommendationService: Sendable {
             throw APIError.unavailable("arm_unavailable", "neither arm '\(placement.arm)' nor the fallback arm could recommend; try again")
         }
         let decision = Decision(experiment: live.id, arm: placement.arm, configVersion: live.config.version,
-                                weightVersion: live.weights.version, userID: userID, time: time, nonce: Decision.nextNonce())
+                                weightVersion: live.weights.version, userID: userID, time: time, nonce: Decision.nextNonce(),
+                                items: outcome.items.map(\.movieID))
         let decisionID = signer.id(for: decision)
         if placement.isCounted {
             let impression = Event(eventID: decisionID, type: .impression, time: time, decisionID: decisionID, experiment: live.id,

@@ -19,9 +19,14 @@ public struct Decision: Sendable, Hashable, Codable {
     public var time: Date
     /// Random, so two decisions never share an id.
     public var nonce: UInt64
+    /// The movies served, in order, so a click can be checked against them; `nil` in an id
+    /// made by an Armory that did not carry them (`d1.`).
+    public var items: [Int]?
 
     /// Creates a decision.
-    public init(experiment: String, arm: String, configVersion: Int, weightVersion: Int, userID: String, time: Date, nonce: UInt64) {
+    public init(
+        experiment: String, arm: String, configVersion: Int, weightVersion: Int, userID: String, time: Date, nonce: UInt64, items: [Int]? = []
+    ) {
         self.experiment = experiment
         self.arm = arm
         self.configVersion = configVersion
@@ -29,6 +34,7 @@ public struct Decision: Sendable, Hashable, Codable {
         self.userID = userID
         self.time = time
         self.nonce = nonce
+        self.items = items
     }
 }
 
@@ -60,13 +66,17 @@ public struct DecisionSigner: Sendable {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: Data(secret)))
     }
 
-    /// `d1.<payload>.<signature>`, URL-safe: the payload is the decision's fields, one per
-    /// line, in base64; the signature is the first 24 bytes of the HMAC of the payload's text,
-    /// in base64. Written into one string with no intermediate ones (this runs for every
-    /// recommendation).
+    /// The longest id ``decision(from:)`` reads: a list of 100 movies with the longest ids fits.
+    public static let maximumIDLength = 4_096
+
+    /// `d2.<payload>.<signature>`, URL-safe: the payload is the decision's fields, one per
+    /// line (the served movies comma-separated on the last), in base64; the signature is the
+    /// first 24 bytes of the HMAC of the payload's text, in base64. Written into one string
+    /// with no intermediate ones (this runs for every recommendation).
     public func id(for decision: Decision) -> String {
+        let items = decision.items ?? []
         var fields: [UInt8] = []
-        fields.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 96)
+        fields.reserveCapacity(decision.experiment.utf8.count + decision.arm.utf8.count + decision.userID.utf8.count + 96 + 8 * items.count)
         fields.append(contentsOf: decision.experiment.utf8)
         fields.append(0x0A)
         fields.append(contentsOf: decision.arm.utf8)
@@ -80,11 +90,16 @@ public struct DecisionSigner: Sendable {
         fields.appendDecimal(Int((decision.time.timeIntervalSince1970 * 1_000).rounded()))
         fields.append(0x0A)
         fields.appendDecimal(decision.nonce)
+        fields.append(0x0A)
+        for (index, item) in items.enumerated() {
+            if index > 0 { fields.append(0x2C) }
+            fields.appendDecimal(item)
+        }
         let payloadLength = (fields.count * 4 + 2) / 3
         let length = 3 + payloadLength + 1 + 32
         return String(unsafeUninitializedCapacity: length) { output in
             output[0] = UInt8(ascii: "d")
-            output[1] = UInt8(ascii: "1")
+            output[1] = UInt8(ascii: "2")
             output[2] = UInt8(ascii: ".")
             let payload = UnsafeMutableBufferPointer(rebasing: output[3..<(3 + payloadLength)])
             fields.withUnsafeBytes { _ = Self.encodeBase64URL($0, into: payload) }
@@ -94,10 +109,11 @@ public struct DecisionSigner: Sendable {
         }
     }
 
-    /// The decision inside `id`, or `nil` when `id` is malformed or its signature is wrong.
+    /// The decision inside `id` (`d2.`, or `d1.` without the served movies), or `nil` when
+    /// `id` is malformed or its signature is wrong.
     public func decision(from id: String) -> Decision? {
         let parts = id.split(separator: ".", omittingEmptySubsequences: false)
-        guard id.utf8.count <= 1_024, parts.count == 3, parts[0] == "d1" else { return nil }
+        guard id.utf8.count <= Self.maximumIDLength, parts.count == 3, parts[0] == "d1" || parts[0] == "d2" else { return nil }
         let payload = String(parts[1])
         let expected = Data(signature(of: payload).utf8)
         // Compared in constant time.
@@ -105,10 +121,16 @@ public struct DecisionSigner: Sendable {
               zip(Data(parts[2].utf8), expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
               let data = Self.data(base64URL: payload), let text = String(data: data, encoding: .utf8) else { return nil }
         let fields = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 7, let config = Int(fields[2]), let weights = Int(fields[3]),
+        guard fields.count == (parts[0] == "d1" ? 7 : 8), let config = Int(fields[2]), let weights = Int(fields[3]),
               let milliseconds = Int64(fields[5]), let nonce = UInt64(fields[6]) else { return nil }
+        var items: [Int]?
+        if fields.count == 8 {
+            let listed = fields[7].isEmpty ? [] : fields[7].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard !listed.contains(nil) else { return nil }
+            items = listed.compactMap { $0 }
+        }
         return Decision(experiment: fields[0], arm: fields[1], configVersion: config, weightVersion: weights, userID: fields[4],
-                        time: Date(timeIntervalSince1970: Double(milliseconds) / 1_000), nonce: nonce)
+                        time: Date(timeIntervalSince1970: Double(milliseconds) / 1_000), nonce: nonce, items: items)
     }
 
     /// The signature of `payload` (its text as in the id): the first 24 bytes of its HMAC in

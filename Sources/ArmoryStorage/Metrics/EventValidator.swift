@@ -49,6 +49,7 @@ public struct EventError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownArm = "unknown_arm"
         case invalidValue = "invalid_value"
         case futureTime = "future_time"
+        case notServed = "not_served"
     }
 
     /// What kind of problem.
@@ -91,6 +92,7 @@ public struct EventValidator: Sendable {
             throw EventError(code: .futureTime, message: "time \(ISO8601DateFormatter().string(from: time)) is more than 5 minutes in the future")
         }
         var event = Event(eventID: eventID, type: type, time: time, userID: input.userID ?? "", position: input.position ?? -1)
+        var served: [Int]?
         if let decisionID = input.decisionID {
             guard let decision = signer.decision(from: decisionID) else {
                 throw EventError(code: .unknownDecision, message: "decision_id is not one this server made")
@@ -111,6 +113,7 @@ public struct EventValidator: Sendable {
             event.weightVersion = decision.weightVersion
             event.decisionTime = decision.time
             event.userID = decision.userID
+            served = decision.items
         } else if type.needsDecision {
             throw EventError(code: .missingField, message: "a \(type.rawValue) event needs the decision_id it follows")
         }
@@ -122,6 +125,9 @@ public struct EventValidator: Sendable {
                 throw EventError(code: .missingField, message: "a \(type.rawValue) event needs a positive movie_id")
             }
             event.movieID = movie
+        }
+        if type == .click, let served {
+            try Self.check(click: event.movieID, position: input.position, against: served)
         }
         if type == .engagement {
             guard let value = input.value else {
@@ -135,5 +141,18 @@ public struct EventValidator: Sendable {
             throw EventError(code: .invalidValue, message: "value must be a finite number, not \(value)")
         }
         return event
+    }
+
+    /// A click must be on a movie the decision served, at its position when one is given.
+    private static func check(click movie: Int, position: Int?, against items: [Int]) throws(EventError) {
+        guard let index = items.firstIndex(of: movie) else {
+            throw EventError(code: .notServed, message: "movie_id \(movie) was not in the decision's list "
+                + "(\(items.prefix(10).map(String.init).joined(separator: ", "))\(items.count > 10 ? ", …" : ""))")
+        }
+        if let position, position != index {
+            throw EventError(code: .notServed, message: "position \(position) does not hold movie_id \(movie) in the decision's list: "
+                + (items.indices.contains(position) ? "it holds \(items[position]); " : "the list has \(items.count) movies; ")
+                + "movie \(movie) is at position \(index)")
+        }
     }
 }
