@@ -124,6 +124,11 @@ public final class WeightUpdater: Service, Sendable {
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "waiting")])
             logger.debug("no new weights yet", metadata: ["experiment": "\(live.id)", "reason": "\(reason)"])
             return .waiting(reason)
+        case .updated(let proposed) where proposed.inputs == live.weights.inputs:
+            // Nothing arrived since the weights in force were computed: the same inputs would
+            // only make the same weights again, as a version that says nothing new.
+            metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "unchanged")])
+            return .waiting("no new data since weight version \(live.weights.version)")
         case .updated(let proposed):
             let stored = try await store.appendWeightVersion(proposed)
             catalog.publish(stored)
