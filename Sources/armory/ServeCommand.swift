@@ -77,10 +77,10 @@ struct ServerOptions: ParsableArguments {
             }
             printError("state: \(application.store.location); metrics: \(application.metricsStore.location); hot movies: "
                 + ((try? configuration.redisURL.map { try RedisClient(url: $0).location }) ?? nil ?? "the state store"))
-            for algorithm in application.moduleReport.loaded {
+            for algorithm in application.modules.report.loaded {
                 printError("module: \(algorithm.name) \(algorithm.version) (\(algorithm.file))")
             }
-            for refusal in application.moduleReport.refused {
+            for refusal in application.modules.report.refused {
                 printError("refused module \(refusal.file): \(refusal.reason)")
             }
             let catalog = application.catalog

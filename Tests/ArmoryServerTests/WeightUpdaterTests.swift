@@ -20,7 +20,8 @@ struct WeightUpdaterTests {
         let store = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path)
         try await store.migrate()
         let catalog = ExperimentCatalog(directory: folder.appendingPathComponent("experiments").path, store: store,
-                                        registry: BuiltModules.registry, failures: ArmFailureCounts(), logger: TestServer.quiet)
+                                        modules: AlgorithmModules(registry: BuiltModules.registry), failures: ArmFailureCounts(),
+                                        logger: TestServer.quiet)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await catalog.run()
@@ -87,8 +88,9 @@ struct WeightUpdaterTests {
                 }
             }
             try await metricsStore.insert(events)
+            let metrics = ServerMetrics()
             let updater = WeightUpdater(catalog: catalog, store: store, metricsStore: metricsStore, lock: ProcessLeaderLock(),
-                                        metrics: ServerMetrics(), logger: TestServer.quiet)
+                                        metrics: metrics, logger: TestServer.quiet)
             let outcomes = await updater.runCycle(now: Date().addingTimeInterval(5))
             guard case .updated(let version)? = outcomes["duel"] else {
                 Issue.record("expected new weights, got \(outcomes)")
@@ -108,6 +110,20 @@ struct WeightUpdaterTests {
             #expect(catalog.experiment("duel")?.weights.version == 2, "served at once")
             let stored = try #require(try await store.weightVersions(of: "duel").last)
             #expect(stored.version == version.version && stored.weights == version.weights && stored.inputs == version.inputs)
+
+            // Due again with nothing new: no version, and the check is counted.
+            #expect(await updater.runCycle(now: Date().addingTimeInterval(10)) == ["duel": .waiting("no new data since weight version 2")])
+            #expect(try await store.weightVersions(of: "duel").count == 2)
+            #expect(metrics.render(writer: nil, failures: ArmFailureCounts())
+                .contains(#"armory_weight_updates_total{experiment="duel",outcome="unchanged"} 1"#))
+            // One more decision, and the next cycle writes version 3.
+            try await metricsStore.insert([Event(eventID: "late", type: .impression, time: live.phaseStart.addingTimeInterval(2),
+                                                 decisionID: "late", experiment: "duel", arm: "popular", userID: "u-late")])
+            guard case .updated(let third)? = await updater.runCycle(now: Date().addingTimeInterval(15))["duel"] else {
+                Issue.record("expected a third version after new data")
+                return
+            }
+            #expect(third.version == 3 && third.inputs.map(\.trials) == [201, 200])
         }
     }
 

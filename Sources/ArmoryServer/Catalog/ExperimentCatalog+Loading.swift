@@ -1,4 +1,5 @@
 import ArmoryCore
+import ArmoryKit
 import ArmoryStorage
 import Foundation
 
@@ -8,6 +9,7 @@ extension ExperimentCatalog {
     /// is swapped, so the previous experiments keep serving.
     func load(actor: String) async throws -> ReloadReport {
         let (sources, unreadable) = ExperimentFiles.read([directory])
+        let registry = modules.registry
         let results = ExperimentValidator(algorithms: registry.descriptors).validate(sources)
         let (current, owners) = snapshot
         var next: [String: LiveExperiment] = [:]
@@ -29,7 +31,7 @@ extension ExperimentCatalog {
                 continue
             }
             do {
-                let (live, isNew) = try await makeLive(experiment, yaml: String(decoding: source.contents, as: UTF8.self),
+                let (live, isNew) = try await makeLive(experiment, registry: registry, yaml: String(decoding: source.contents, as: UTF8.self),
                                                        file: result.path, actor: actor)
                 next[experiment.id] = live
                 nextOwners[result.path] = experiment.id
@@ -57,7 +59,9 @@ extension ExperimentCatalog {
 
     /// The serving state of `experiment`, appending a config version when its text is new and
     /// weights when its arms or weights changed.
-    private func makeLive(_ experiment: Experiment, yaml: String, file: String, actor: String) async throws -> (LiveExperiment, Bool) {
+    private func makeLive(
+        _ experiment: Experiment, registry: AlgorithmRegistry, yaml: String, file: String, actor: String
+    ) async throws -> (LiveExperiment, Bool) {
         let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures, isolation: isolation)
         let now = Date()
         let proposed = NewConfigVersion(experiment: experiment, yaml: yaml, sourceFile: file, actor: actor, createdAt: now)

@@ -35,7 +35,7 @@ public final class ExperimentCatalog: Service, Sendable {
 
     let directory: String
     let store: any StateStore
-    let registry: AlgorithmRegistry
+    let modules: AlgorithmModules
     let failures: ArmFailureCounts
     let isolation: ModuleIsolation
     let refreshInterval: Duration
@@ -46,17 +46,18 @@ public final class ExperimentCatalog: Service, Sendable {
     private let commandSink: AsyncStream<Command>.Continuation
 
     /// A catalog of the experiment files in `directory`, kept in `store`; arms are made from
-    /// `registry`. Other processes' changes are picked up every `refreshInterval`. `setUp` runs
-    /// first (with the store's connection pool running), e.g. to seed the demo catalog.
+    /// `modules`, which a reload asks for new module files first. Other processes' changes are
+    /// picked up every `refreshInterval`. `setUp` runs first (with the store's connection pool
+    /// running), e.g. to seed the demo catalog.
     public init(
-        directory: String, store: any StateStore, registry: AlgorithmRegistry, failures: ArmFailureCounts,
+        directory: String, store: any StateStore, modules: AlgorithmModules, failures: ArmFailureCounts,
         isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.catalog"),
         setUp: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.setUp = setUp
         self.directory = directory
         self.store = store
-        self.registry = registry
+        self.modules = modules
         self.failures = failures
         self.isolation = isolation
         self.refreshInterval = refreshInterval
@@ -96,9 +97,10 @@ public final class ExperimentCatalog: Service, Sendable {
 
     // MARK: Changing
 
-    /// Reads the experiment files again: a changed file becomes a new config version, a file
-    /// with problems is refused (its experiment keeps serving the previous version), and an
-    /// experiment whose file is gone stops serving.
+    /// Loads module files built since the last look, then reads the experiment files again: a
+    /// changed file becomes a new config version, a file with problems is refused (its
+    /// experiment keeps serving the previous version), and an experiment whose file is gone
+    /// stops serving.
     public func reload(actor: String) async throws -> ReloadReport {
         try await withCheckedThrowingContinuation { continuation in
             if case .terminated = commandSink.yield(.reload(actor: actor, continuation)) {
@@ -126,10 +128,15 @@ public final class ExperimentCatalog: Service, Sendable {
     // MARK: Running
 
     /// Loads the files (throwing when that fails, which stops the server with the reason), then
-    /// serves reloads and refreshes until graceful shutdown.
+    /// serves reloads and refreshes until graceful shutdown. A shutdown during the set-up (a
+    /// long demo seed) stops it at once.
     public func run() async throws {
         defer { stopped() }
-        try await setUp()
+        do {
+            try await cancelWhenGracefulShutdown { try await self.setUp() }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return
+        }
         let report = try await load(actor: "config")
         log(report, prefix: "loaded experiments")
         state.withLockedValue { state in
@@ -159,7 +166,11 @@ public final class ExperimentCatalog: Service, Sendable {
         switch command {
         case .reload(let actor, let continuation):
             do {
-                let report = try await load(actor: actor)
+                let before = Set(modules.registry.descriptors.map(\.name))
+                let modulesFound = modules.reload(logger: logger)
+                var report = try await load(actor: actor)
+                report.newAlgorithms = modules.registry.descriptors.map(\.name).filter { !before.contains($0) }.sorted()
+                report.refusedModules = modulesFound.refused
                 log(report, prefix: "reloaded experiments")
                 continuation.resume(returning: report)
             } catch {

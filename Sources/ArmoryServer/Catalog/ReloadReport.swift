@@ -31,6 +31,10 @@ public struct ReloadReport: Sendable, Codable, Hashable {
     public var refused: [Refused] = []
     /// Experiments no longer served because their file is gone.
     public var removed: [String] = []
+    /// Algorithms from module files loaded by this reload (built since the last look).
+    public var newAlgorithms: [String] = []
+    /// Module files refused now, and why (one rebuilt since it was loaded needs a restart).
+    public var refusedModules: [ModuleLoadReport.Refused] = []
 
     /// Creates an empty report.
     public init() {}

@@ -18,7 +18,7 @@ extension ArmoryAPI {
                 throw APIError.unavailable("not_ready", "the state store does not answer", retryAfter: 5)
             }
             return try APIJSON.response(ReadyStatus(status: "ready", experiments: catalog.experiments.count,
-                                                    algorithms: registry.descriptors.count))
+                                                    algorithms: modules.registry.descriptors.count))
         }
 
         table.add(.get, "/metrics") { _, _ in
@@ -30,9 +30,10 @@ extension ArmoryAPI {
         }
 
         table.add(.get, "/v1/algorithms") { _, _ in
-            try APIJSON.response(AlgorithmList(
-                algorithms: registry.all.map { AlgorithmList.Algorithm(descriptor: $0.descriptor, file: $0.file) },
-                refused: moduleReport.refused, directories: moduleReport.directories
+            let report = modules.report
+            return try APIJSON.response(AlgorithmList(
+                algorithms: modules.registry.all.map { AlgorithmList.Algorithm(descriptor: $0.descriptor, file: $0.file) },
+                refused: report.refused, directories: report.directories
             ))
         }
     }

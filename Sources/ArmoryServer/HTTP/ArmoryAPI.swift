@@ -11,8 +11,8 @@ import Hummingbird
 /// (the OpenAPI document is tested against it).
 public struct ArmoryAPI: Sendable {
     let catalog: ExperimentCatalog
-    let registry: AlgorithmRegistry
-    let moduleReport: ModuleLoadReport
+    /// The algorithm modules (more load on reload).
+    let modules: AlgorithmModules
     let store: any StateStore
     let metricsStore: any MetricsStore
     /// `nil` in a worker, which serves only the operations routes.

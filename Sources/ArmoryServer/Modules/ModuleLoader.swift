@@ -14,9 +14,10 @@ import Darwin
 ///
 /// A file is refused, with a reason, when it is not a loadable library, has no entry point, was
 /// built against another ArmoryKit ABI version, registers a name already taken, or has an
-/// algorithm that cannot be created with its default parameters. A refusal never stops the
-/// other files from loading. Libraries are never closed: their types stay in use for the life
-/// of the process.
+/// algorithm that cannot be created with its default parameters; in a SwiftPM build folder, also
+/// when the package no longer builds it (a module removed from `Package.swift` leaves its
+/// library behind). A refusal never stops the other files from loading. Libraries are never
+/// closed: their types stay in use for the life of the process.
 public struct ModuleLoader: Sendable {
     /// The environment variable naming extra plugin directories, colon-separated.
     public static let directoriesVariable = "ARMORY_PLUGINS_DIR"
@@ -41,14 +42,55 @@ public struct ModuleLoader: Sendable {
         return directories
     }
 
+    /// What identifies one version of a file: a rebuilt library is a new file (or new content).
+    public struct FileStamp: Sendable, Hashable {
+        var inode: UInt64
+        var size: UInt64
+        var modified: Date?
+
+        init?(_ path: String) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+            inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+            size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+            modified = attributes[.modificationDate] as? Date
+        }
+    }
+
     /// Loads every module file found into `registry` and reports what happened; refusals are
     /// also logged as warnings.
     public func load(into registry: inout AlgorithmRegistry, logger: Logger = Logger(label: "armory.modules")) -> ModuleLoadReport {
+        var stamps: [String: FileStamp] = [:]
+        return load(into: &registry, stamps: &stamps, logger: logger)
+    }
+
+    /// Loads the module files found that are not in `stamps` (the files loaded before, by
+    /// resolved path) into `registry`, adding them there; a file in `stamps` that has changed
+    /// since is refused (a library cannot be loaded twice into one process: a restart can).
+    public func load(
+        into registry: inout AlgorithmRegistry, stamps: inout [String: FileStamp], logger: Logger = Logger(label: "armory.modules")
+    ) -> ModuleLoadReport {
         var report = ModuleLoadReport(directories: directories)
         var seen: Set<String> = []
-        for file in moduleFiles() where seen.insert(URL(fileURLWithPath: file).resolvingSymlinksInPath().path).inserted {
+        let built = Dictionary(uniqueKeysWithValues: directories.map { ($0, Self.builtLibraries(in: $0)) })
+        for (directory, file) in moduleFiles() {
+            let resolved = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+            guard seen.insert(resolved).inserted else { continue }
+            let stamp = FileStamp(resolved)
+            if let loaded = stamps[resolved] {
+                if loaded != stamp {
+                    report.refused.append(.init(file: file, reason: "changed since it was loaded: restart Armory to use the new build "
+                        + "(the version loaded at start keeps serving)"))
+                }
+                continue
+            }
+            if let names = built[directory] ?? nil, !names.contains(URL(fileURLWithPath: file).lastPathComponent) {
+                report.refused.append(.init(file: file, reason: "this build folder's package no longer builds it (its module is not in "
+                    + "Package.swift's algorithmModules): delete the file, or add the module back"))
+                continue
+            }
             switch loadModule(at: file, into: &registry) {
             case .success(let algorithms):
+                stamps[resolved] = stamp
                 for descriptor in algorithms {
                     report.loaded.append(.init(name: descriptor.name, version: descriptor.version, file: file))
                     logger.debug("loaded algorithm module", metadata: [
@@ -63,8 +105,28 @@ public struct ModuleLoader: Sendable {
         return report
     }
 
-    /// The candidate files, directory by directory, sorted by name within each.
-    func moduleFiles() -> [String] {
+    /// In a SwiftPM build folder (`.build/<triple>/debug`, with the build manifest
+    /// `.build/debug.yaml` beside it), the names of the libraries the package builds there now;
+    /// `nil` for any other folder.
+    static func builtLibraries(in directory: String) -> Set<String>? {
+        let folder = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
+        let manifest = folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ".yaml")
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else { return nil }
+        var names: Set<String> = []
+        // Each link step lists its product: `outputs: ["/…/debug/libHistory.so"]`.
+        var rest = text[...]
+        while let start = rest.range(of: "outputs: [\"") {
+            rest = rest[start.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { break }
+            let path = rest[..<end]
+            if path.hasSuffix(".so") || path.hasSuffix(".dylib") { names.insert(String(path.split(separator: "/").last ?? path)) }
+            rest = rest[end...]
+        }
+        return names
+    }
+
+    /// The candidate files, with their directory, directory by directory, sorted by name within each.
+    func moduleFiles() -> [(directory: String, file: String)] {
         #if canImport(Darwin)
         let suffix = ".dylib"
         #else
@@ -72,12 +134,12 @@ public struct ModuleLoader: Sendable {
         #endif
         // ArmoryKit itself sits beside the modules; it is the contract, not a module.
         let contract = "libArmoryKit\(suffix)"
-        return directories.flatMap { directory -> [String] in
+        return directories.flatMap { directory -> [(directory: String, file: String)] in
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             return names
                 .filter { $0.hasPrefix("lib") && $0.hasSuffix(suffix) && $0 != contract }
                 .sorted()
-                .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
+                .map { (directory, URL(fileURLWithPath: directory).appendingPathComponent($0).path) }
         }
     }
 
