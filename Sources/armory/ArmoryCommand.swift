@@ -8,13 +8,15 @@ struct ArmoryCommand: AsyncParsableCommand {
         abstract: "Run experiments between recommendation algorithms and move traffic to the winner.",
         discussion: """
         Start with `armory serve`. Experiments live in experiments/*.yaml: check them with `armory validate`. \
-        Talk to a running server with `armory experiments`, `results`, `rollback`, `pause` and `resume`; \
+        Talk to a running server with `armory experiments`, `results`, `weights`, `audit`, `rollback`, `pause`, `resume` \
+        and `reload`; \
         send it simulated users with `armory demo traffic`. List the algorithm modules with `armory algorithms`, \
         explore the statistics with `armory stats`, and try a policy offline with `armory simulate`.
         """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, WorkerCommand.self, ExperimentsCommand.self, ResultsCommand.self, RollbackCommand.self,
-                      PauseCommand.self, ResumeCommand.self, ValidateCommand.self, AlgorithmsCommand.self, DemoCommand.self, StatsCommand.self, SimulateCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, ExperimentsCommand.self, ResultsCommand.self, WeightsCommand.self, AuditCommand.self,
+                      RollbackCommand.self, PauseCommand.self, ResumeCommand.self, ReloadCommand.self, ValidateCommand.self, AlgorithmsCommand.self,
+                      DemoCommand.self, StatsCommand.self, SimulateCommand.self]
     )
 }
 

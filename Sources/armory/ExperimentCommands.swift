@@ -119,7 +119,7 @@ struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Restore an earlier weight version (as a new one), or send all traffic to one arm and freeze updates.",
-        discussion: "Needs the admin token (ARMORY_ADMIN_TOKEN, or .armory/admin-token beside a local server). See the versions with `curl $URL/v1/experiments/ID/weights`."
+        discussion: "Needs the admin token (ARMORY_ADMIN_TOKEN, or .armory/admin-token beside a local server). See the versions with `armory weights ID`."
     )
 
     @OptionGroup var change: ChangeOptions
@@ -132,11 +132,12 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ServerConnectionOptions
 
-    func validate() throws {
-        guard (toVersion == nil) != (toArm == nil) else { throw ValidationError("give exactly one of --to-version or --to-arm") }
-    }
-
     func run() async throws {
+        // Checked here rather than in validate(): the parser reports a mistyped option
+        // (`--to_version`) only after validate() has passed.
+        guard (toVersion == nil) != (toArm == nil) else {
+            throw ValidationError("give exactly one of --to-version N (restore version N's weights) or --to-arm NAME (send everyone to one arm)")
+        }
         try await reportingFailures {
             var body = change.body
             if let toVersion { body["to_version"] = toVersion }

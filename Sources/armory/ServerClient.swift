@@ -16,10 +16,14 @@ struct ServerConnectionOptions: ParsableArguments {
     var client: ServerClient {
         let environment = ProcessInfo.processInfo.environment
         let base = url ?? environment["ARMORY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080"
-        let token = environment["ARMORY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (try? String(contentsOfFile: (dataDirectory as NSString).appendingPathComponent("admin-token"), encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return ServerClient(baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, adminToken: token)
+        let file = (dataDirectory as NSString).appendingPathComponent("admin-token")
+        var token: (value: String, source: String)?
+        if let value = environment["ARMORY_ADMIN_TOKEN"], !value.isEmpty {
+            token = (value, "ARMORY_ADMIN_TOKEN")
+        } else if let value = try? String(contentsOfFile: file, encoding: .utf8) {
+            token = (value.trimmingCharacters(in: .whitespacesAndNewlines), file)
+        }
+        return ServerClient(baseURL: base.hasSuffix("/") ? String(base.dropLast()) : base, adminToken: token?.value, tokenSource: token?.source)
     }
 }
 
@@ -34,6 +38,8 @@ struct ServerClient: Sendable {
 
     let baseURL: String
     let adminToken: String?
+    /// Where `adminToken` came from, for the message when the server refuses it.
+    var tokenSource: String?
 
     /// The process's client: a server that is not there is reported after 3 s (not retried
     /// until the request's deadline), and enough connections for `demo traffic`'s concurrency.
@@ -75,15 +81,31 @@ struct ServerClient: Sendable {
         do {
             response = try await Self.http.execute(request, timeout: .seconds(30))
         } catch {
-            throw Failure(description: "cannot reach Armory at \(baseURL) (\(error)); is `armory serve` running there?")
+            throw Failure(description: "cannot reach Armory at \(baseURL): \(Self.connectionProblem(error)). Is `armory serve` running there? "
+                + "(--url or ARMORY_URL names another server)")
         }
         let data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
         guard response.status.code < 400 else {
-            let detail = (try? JSONDecoder().decode(APIError.Body.self, from: data)).map { "\($0.error.message) (\($0.error.code))" }
-            throw Failure(description: detail ?? "the server answered \(response.status.code) \(response.status.reasonPhrase)",
-                          isUnavailable: response.status.code == 503)
+            var detail = (try? JSONDecoder().decode(APIError.Body.self, from: data)).map { "\($0.error.message) (\($0.error.code))" }
+                ?? "the server answered \(response.status.code) \(response.status.reasonPhrase)"
+            if response.status.code == 401, token != nil {
+                detail += ". The token sent came from \(tokenSource ?? "?"); a server started without ARMORY_ADMIN_TOKEN keeps its own in "
+                    + "admin-token in its data folder (.armory/ where it was started, or its --data-dir): run from there, pass --data-dir, "
+                    + "or set ARMORY_ADMIN_TOKEN to the server's token"
+            }
+            throw Failure(description: detail, isUnavailable: response.status.code == 503)
         }
         return data
+    }
+
+    /// The gist of a failed connection, without the nested descriptions of NIO's errors.
+    static func connectionProblem(_ error: any Error) -> String {
+        let text = "\(error)"
+        for (needle, gist) in [("refused", "connection refused"), ("timed out", "no answer in time"), ("Timeout", "no answer in time"),
+                               ("resolve", "the host name does not resolve"), ("No route", "no route to the host")] where text.contains(needle) {
+            return gist
+        }
+        return String(describing: type(of: error))
     }
 }
 

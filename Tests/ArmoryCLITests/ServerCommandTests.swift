@@ -83,6 +83,7 @@ struct ServerCommandTests {
         let table = try server.run(["results", "homepage-rail"])
         #expect(table.status == 0, "\(table.standardError)")
         #expect(table.standardOutput.contains("P(best)") && table.standardOutput.contains("sample ratio mismatch"))
+        #expect(table.standardOutput.contains("fallbacks"))
         // Impressions are queued by the requests and flushed within moments: wait for them (up to 5 s).
         var trials = 0
         for _ in 0..<50 {
@@ -106,6 +107,23 @@ struct ServerCommandTests {
         #expect(pause.standardOutput.contains("homepage-rail: paused"))
         let resume = try server.run(["resume", "homepage-rail", "--reason", "all clear"])
         #expect(resume.standardOutput.contains("homepage-rail: running"))
+        let mistyped = try server.run(["rollback", "homepage-rail", "--to_version", "1", "--reason", "typo"])
+        #expect(mistyped.status != 0)
+        #expect(mistyped.standardError.contains("Unknown option '--to_version'. Did you mean '--to-version'?"), "\(mistyped.standardError)")
+
+        // The history the changes made: weights, the audit log, and a reload that changes nothing.
+        let weights = try server.run(["weights", "homepage-rail"])
+        #expect(weights.status == 0, "\(weights.standardError)")
+        #expect(weights.standardOutput.contains("v1*") && weights.standardOutput.contains("initial  config"), "\(weights.standardOutput)")
+        let audit = try server.run(["audit", "homepage-rail"])
+        #expect(audit.standardOutput.contains("pause") && audit.standardOutput.contains("investigating") && audit.standardOutput.contains("ana"))
+        let reload = try server.run(["reload", "--reason", "nothing changed"])
+        #expect(reload.status == 0, "\(reload.standardError)")
+        #expect(reload.standardOutput.contains("homepage-rail: v1 from"))
+        let wrongToken = try CLIProcess.run(["pause", "homepage-rail", "--reason", "x", "--url", server.url], in: server.folder,
+                                            environment: ["ARMORY_ADMIN_TOKEN": "not-the-token-0123456789"])
+        #expect(wrongToken.status == 1)
+        #expect(wrongToken.standardError.contains("The token sent came from ARMORY_ADMIN_TOKEN"), "\(wrongToken.standardError)")
         let unknown = try server.run(["results", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("unknown_experiment"))
@@ -118,7 +136,8 @@ struct ServerCommandTests {
     func noServer() throws {
         let output = try CLIProcess.run(["experiments", "--url", "http://127.0.0.1:1"])
         #expect(output.status == 1)
-        #expect(output.standardError.contains("cannot reach Armory at http://127.0.0.1:1"))
+        #expect(output.standardError == "error: cannot reach Armory at http://127.0.0.1:1: connection refused. Is `armory serve` running there? "
+            + "(--url or ARMORY_URL names another server)\n")
     }
 
     @Test("serve refuses a Redis URL that is not one, naming the flag, before opening anything")
