@@ -113,7 +113,7 @@ extension UsesClickHouse {
                 try await TestMetrics.withFreshStore(.sqlite) { store in
                     let changed = UsersSeen()
                     let writer = try EventWriter(store: store, history: state, configuration: .init(spoolDirectory: Self.temporaryDirectory()),
-                                                 logger: Self.quiet, onHistoryAppended: { changed.add($0) })
+                                                 logger: Self.quiet, onHistoryAppended: { views, likes in changed.add((views + likes).map(\.userID)) })
                     let now = Date(timeIntervalSince1970: 1_795_608_000)
                     try await Self.running(writer) {
                         try await writer.write([

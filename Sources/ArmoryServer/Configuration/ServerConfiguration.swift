@@ -90,11 +90,23 @@ public struct ServerConfiguration: Sendable {
     public var inlineModuleCalls: Int?
     /// How often the event writer flushes what clients wait for (posted events).
     public var flushInterval: Duration = .milliseconds(50)
+    /// How long a graceful shutdown may take before what is left is cancelled (queued events
+    /// are then spooled, never dropped).
+    public var shutdownGracePeriod: Duration = .seconds(3)
     /// How often the co-watched lists are rebuilt from the state store's views and likes.
     public var coWatchRebuildInterval: Duration = .seconds(600)
-    /// How long impressions may wait for a flush when no posted event goes with them (larger,
-    /// fewer inserts into the metrics store).
-    public var queuedEventDelay: Duration = .seconds(1)
+    /// How long impressions may wait for a flush when no posted event goes with them; `nil`
+    /// picks by store. ClickHouse wants few, large inserts (each is a part it writes and merges
+    /// later): a second. SQLite is written by this process on these cores: a tenth of a second
+    /// spreads the work into small steps instead of one long one that holds requests up.
+    public var queuedEventDelay: Duration?
+
+    /// The delay in force for the metrics store in use.
+    public var effectiveQueuedEventDelay: Duration {
+        if let queuedEventDelay { return queuedEventDelay }
+        if case .clickhouse = metricsLocation { return .seconds(1) }
+        return .milliseconds(100)
+    }
 
     /// The embedded defaults.
     public init() {}

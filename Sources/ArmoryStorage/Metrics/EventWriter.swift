@@ -32,6 +32,9 @@ public final class EventWriter: Service, Sendable {
         public var capacity = 500_000
         /// How long to wait after a failed insert before trying the store again.
         public var retryInterval: Duration = .seconds(1)
+        /// On shutdown, how long the store may take for the last inserts and the spool's
+        /// replay before the rest is left in the spool (a hung store must not hold the exit).
+        public var shutdownStoreDeadline: Duration = .seconds(1)
         /// The spool's folder.
         public var spoolDirectory: String
 
@@ -72,11 +75,11 @@ public final class EventWriter: Service, Sendable {
         public var historyFailures = 0
     }
 
-    private struct Waiter {
+    struct Waiter {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private struct State {
+    struct State {
         var pending: [Event] = []
         var waiters: [Waiter] = []
         /// When the oldest of `pending` was queued.
@@ -91,19 +94,20 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
-    private let store: any MetricsStore
-    private let history: (any StateStore)?
-    private let onHistoryAppended: @Sendable ([String]) -> Void
-    private let configuration: Configuration
-    private let logger: Logger
-    private let state = NIOLockedValueBox(State())
-    private let spool: Mutex<EventSpool>
+    let store: any MetricsStore
+    let history: (any StateStore)?
+    let onHistoryAppended: @Sendable (_ views: [UserEvent], _ likes: [UserEvent]) -> Void
+    let configuration: Configuration
+    let logger: Logger
+    let state = NIOLockedValueBox(State())
+    let spool: Mutex<EventSpool>
 
     /// A writer into `store`. Views and likes are also appended to `history` (the state store),
-    /// after which `onHistoryAppended` is told which users changed.
+    /// after which `onHistoryAppended` is given them.
     public init(
         store: any MetricsStore, history: (any StateStore)? = nil, configuration: Configuration,
-        logger: Logger = Logger(label: "armory.events"), onHistoryAppended: @escaping @Sendable ([String]) -> Void = { _ in }
+        logger: Logger = Logger(label: "armory.events"),
+        onHistoryAppended: @escaping @Sendable (_ views: [UserEvent], _ likes: [UserEvent]) -> Void = { _, _ in }
     ) throws {
         self.store = store
         self.history = history
@@ -199,8 +203,9 @@ public final class EventWriter: Service, Sendable {
         } onGracefulShutdown: {
             self.stop()
         }
-        await flush()
-        await replaySpool()
+        await flush(storeDeadline: configuration.shutdownStoreDeadline)
+        // What the spool holds replays at the next start if the store is not quick now.
+        _ = try? await withDeadline(configuration.shutdownStoreDeadline) { await self.replaySpool() }
     }
 
     private var isStopping: Bool { state.withLockedValue { $0.isStopping } }
@@ -221,15 +226,15 @@ public final class EventWriter: Service, Sendable {
         state.withLockedValue { $0.isStopping = true }
     }
 
-    /// Writes what is queued: to the store, or to the spool when older batches still wait there
-    /// (to keep their order) or the store is failing.
-    func flush() async {
+    /// Writes what is queued: to the store (within `storeDeadline`, when given), or to the spool
+    /// when older batches still wait there (to keep their order) or the store is failing.
+    func flush(storeDeadline: Duration? = nil) async {
         let (events, waiters) = state.withLockedValue { state in
             defer { state.pending = []; state.waiters = []; state.pendingSince = nil }
             return (state.pending, state.waiters)
         }
         guard !events.isEmpty else { return }
-        let outcome = await persist(events)
+        let outcome = await persist(events, storeDeadline: storeDeadline)
         for waiter in waiters {
             switch outcome {
             case .success: waiter.continuation.resume()
@@ -237,90 +242,5 @@ public final class EventWriter: Service, Sendable {
             }
         }
         if case .success = outcome { await appendHistory(events) }
-    }
-
-    private func persist(_ events: [Event]) async -> Result<Void, NotDurable> {
-        var remaining = events[...]
-        let spoolIsEmpty = spool.withLock { $0.pendingBytes == 0 }
-        let storeIsDue = state.withLockedValue { $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }
-        if spoolIsEmpty && storeIsDue {
-            while !remaining.isEmpty {
-                let batch = Array(remaining.prefix(configuration.batchSize))
-                do {
-                    try await store.insert(batch)
-                    remaining = remaining.dropFirst(batch.count)
-                    state.withLockedValue { $0.statistics.inserted += batch.count }
-                } catch {
-                    noteFailure(error)
-                    break
-                }
-            }
-        }
-        guard !remaining.isEmpty else { return .success(()) }
-        do {
-            let batches = stride(from: remaining.startIndex, to: remaining.endIndex, by: configuration.batchSize).map {
-                Array(remaining[$0..<min($0 + configuration.batchSize, remaining.endIndex)])
-            }
-            try spool.withLock { spool in
-                for batch in batches { try spool.append(batch) }
-            }
-            state.withLockedValue { $0.statistics.spooled += remaining.count }
-            return .success(())
-        } catch {
-            logger.error("cannot spool events; they are not acknowledged", metadata: ["error": "\(error)"])
-            return .failure(NotDurable(description: "the metrics store and the spool both failed: \(error)"))
-        }
-    }
-
-    private func replaySpool() async {
-        guard state.withLockedValue({ $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }) else { return }
-        while true {
-            let next: (events: [Event], end: Int)?
-            do {
-                next = try spool.withLock { try $0.next() }
-            } catch let unreadable as EventSpool.UnreadableBatch {
-                logger.error("an unreadable batch in the event spool was set aside in events.spool.rejected",
-                             metadata: ["error": "\(unreadable.underlying)"])
-                try? spool.withLock { try $0.setAside(unreadable) }
-                continue
-            } catch {
-                logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
-                return
-            }
-            guard let (events, end) = next else { return }
-            do {
-                try await store.insert(events)
-                try spool.withLock { try $0.markReplayed(upTo: end) }
-                state.withLockedValue { $0.statistics.inserted += events.count }
-                logger.info("replayed spooled events", metadata: ["count": "\(events.count)"])
-            } catch {
-                noteFailure(error)
-                return
-            }
-        }
-    }
-
-    private func noteFailure(_ error: any Error) {
-        let retryAfter = ContinuousClock.now + configuration.retryInterval
-        state.withLockedValue {
-            $0.statistics.failures += 1
-            $0.retryAfter = retryAfter
-        }
-        logger.warning("metrics store failed; spooling events until it answers", metadata: ["error": "\(error)"])
-    }
-
-    private func appendHistory(_ events: [Event]) async {
-        guard let history else { return }
-        let views = events.filter { $0.type == .view }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        let likes = events.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        guard !views.isEmpty || !likes.isEmpty else { return }
-        do {
-            try await history.appendViews(views)
-            try await history.appendLikes(likes)
-            onHistoryAppended(Array(Set(views.map(\.userID) + likes.map(\.userID))))
-        } catch {
-            state.withLockedValue { $0.statistics.historyFailures += 1 }
-            logger.warning("cannot append views and likes to users' histories", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -13,6 +13,9 @@ public final class PostgresStateStore: StateStore, Service {
     let endpoint: PostgresEndpoint
     let client: PostgresClient
     let logger: Logger
+    /// Opens once the pool runs: queries asked for before that (by services starting beside
+    /// this one) wait for it instead of leasing from a pool that is not running yet.
+    private let started = Latch()
 
     public var location: String { endpoint.location }
 
@@ -25,14 +28,22 @@ public final class PostgresStateStore: StateStore, Service {
             database: endpoint.database, tls: .disable
         )
         configuration.options.maximumConnections = maximumConnections
+        // Connections open before the first requests need them: a new one costs a TLS-less
+        // handshake and a SCRAM exchange, a good part of a request's budget.
+        configuration.options.minimumConnections = min(4, maximumConnections)
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// Runs the connection pool until cancelled or the service group shuts down.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await self.client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.client.run() }
+            }
+            // The pool's run() marks it running as it starts; give it that moment.
+            try? await Task.sleep(for: .milliseconds(5))
+            started.open()
         }
     }
 
@@ -69,6 +80,9 @@ public final class PostgresStateStore: StateStore, Service {
                 try await connection.query(
                     "INSERT INTO armory_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
             }
+            for index in Migrations.activityIndexes {
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE INDEX IF NOT EXISTS \(index.name) ON \(index.columns)"), logger: logger)
+            }
             return Migrations.latestVersion
         }
     }
@@ -76,6 +90,7 @@ public final class PostgresStateStore: StateStore, Service {
     /// Runs `body`, turning postgres-nio's errors into ``StorageError``s that name the database.
     @discardableResult
     func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        await started.wait()
         do {
             return try await body()
         } catch {
@@ -96,10 +111,11 @@ public final class PostgresStateStore: StateStore, Service {
     }
 
     /// One line for `error`, naming host, port, database and user, never the password.
-    func storageError(_ error: any Error) -> StorageError {
+    func storageError(_ error: any Error) -> any Error {
         if let error = error as? StorageError {
             return error
         }
+        if error is CancellationError { return error }
         if let transaction = error as? PostgresTransactionError {
             // The transaction's own step failed, or the work inside it did.
             if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {

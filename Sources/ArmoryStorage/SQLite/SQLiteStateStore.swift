@@ -12,6 +12,8 @@ public final class SQLiteStateStore: StateStore {
 
     let pool: DatabasePool
     let path: String
+    /// Connections for the reads a request makes, on its own thread.
+    let requestReaders: SQLiteReaders
 
     public var location: String { "SQLite file \(path)" }
 
@@ -28,6 +30,7 @@ public final class SQLiteStateStore: StateStore {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
+            requestReaders = try SQLiteReaders(path: path, count: 4)
         } catch {
             throw StorageError(.invalidLocation, "cannot open SQLite file \(path): \(Self.describe(error))")
         }
@@ -51,7 +54,23 @@ public final class SQLiteStateStore: StateStore {
                 try db.execute(sql: "INSERT INTO armory_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                                arguments: [migration.version, migration.name, Date().timeIntervalSince1970])
             }
+            try Self.createActivityIndexes(db)
             return Migrations.latestVersion
+        }
+    }
+
+    public func withBulkLoad<T: Sendable>(_ load: @Sendable () async throws -> T) async throws -> T {
+        try await write { db in
+            for index in Migrations.activityIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
+        }
+        let result = try await load()
+        try await write { try Self.createActivityIndexes($0) }
+        return result
+    }
+
+    private static func createActivityIndexes(_ db: Database) throws {
+        for index in Migrations.activityIndexes {
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) ON \(index.columns)")
         }
     }
 
@@ -73,7 +92,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// Runs `body` on a reader.
+    /// Runs `body` on a reader; cancelling the caller interrupts it.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
@@ -82,7 +101,20 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    private func mapped(_ error: any Error) -> StorageError {
+    /// Runs `body`, a short indexed read a request makes, on the caller's thread when a
+    /// connection for that is free, otherwise on a reader; cancelling the caller interrupts it.
+    func requestRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            if let result = try await requestReaders.read(body) { return result }
+            return try await pool.read(body)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// `error` as a ``StorageError`` naming the file; a cancellation stays one.
+    private func mapped(_ error: any Error) -> any Error {
+        if error is CancellationError || (error as? DatabaseError)?.resultCode == .SQLITE_INTERRUPT { return CancellationError() }
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT, error.message?.contains("append-only") == true {
             return StorageError(.refused, "\(location): \(error.message ?? "refused")")
         }

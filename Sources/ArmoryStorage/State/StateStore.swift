@@ -41,6 +41,10 @@ public protocol StateStore: Sendable {
     func counts() async throws -> StateCounts
     /// Removes every movie, view and like (to load another catalog). Experiment history stays.
     func clearCatalogAndActivity() async throws
+    /// Runs `load` (appends of many views and likes) with the indexes of views and likes
+    /// dropped, and builds them again after: for loading a catalog, not for live traffic. If
+    /// it stops midway, the next ``migrate()`` builds the missing indexes.
+    func withBulkLoad<T: Sendable>(_ load: @Sendable () async throws -> T) async throws -> T
 
     // MARK: Experiment history (append-only)
 
