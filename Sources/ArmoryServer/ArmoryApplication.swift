@@ -15,8 +15,8 @@ import UnixSignals
 public struct ArmoryApplication: Sendable {
     /// The configuration it was made from.
     public let configuration: ServerConfiguration
-    /// What loading the modules found.
-    public let moduleReport: ModuleLoadReport
+    /// The algorithm modules loaded (more load on reload).
+    public let modules: AlgorithmModules
     /// The experiments.
     public let catalog: ExperimentCatalog
     /// The state store.
@@ -43,10 +43,10 @@ public struct ArmoryApplication: Sendable {
         onSeed: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> ArmoryApplication {
         try configuration.validate()
-        let loader = ModuleLoader(directories: ModuleLoader.defaultDirectories() + configuration.pluginDirectories)
-        var registry = AlgorithmRegistry()
-        let report = loader.load(into: &registry, logger: logger)
-        if let advice = report.emptyAdvice { throw ConfigurationError(advice) }
+        try PortCheck.ensureFree(host: configuration.host, port: configuration.port)
+        let modules = AlgorithmModules(loader: ModuleLoader(directories: ModuleLoader.defaultDirectories() + configuration.pluginDirectories),
+                                       logger: logger)
+        if let advice = modules.report.emptyAdvice { throw ConfigurationError(advice) }
 
         let adminToken = try configuration.adminToken ?? LocalSecret.load(named: "admin-token", in: configuration.dataDirectory)
         let secret = try configuration.decisionSecret ?? LocalSecret.load(named: "decision-secret", in: configuration.dataDirectory)
@@ -94,13 +94,22 @@ public struct ArmoryApplication: Sendable {
         let data: any DataSource = hotList ?? storeData
         let demo = configuration.demoCatalog
         let catalog = ExperimentCatalog(
-            directory: configuration.experimentsDirectory, store: store, registry: registry, failures: failures,
+            directory: configuration.experimentsDirectory, store: store, modules: modules, failures: failures,
             isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: .shared) } ?? .shared,
             refreshInterval: configuration.refreshInterval, logger: logger
         ) {
-            guard let demo, try await store.counts().movies == 0 else { return }
+            guard let demo else { return }
+            let counts = try await store.counts()
+            guard counts.movies == 0 else { return }
+            if DemoSeeder.isPartial(counts) {
+                onSeed("the demo seed in \(store.location) was stopped before its end; seeding it again from the start")
+                try await store.clearCatalogAndActivity()
+            }
             onSeed("seeding the demo catalog into \(store.location) (first start): \(demo.movies) movies, \(demo.users) users")
-            let summary = try await DemoSeeder(data: DemoData(movies: demo.movies, users: demo.users, seed: demo.seed)).seed(into: store)
+            let step = max(1, demo.users / 10)
+            let summary = try await DemoSeeder(data: DemoData(movies: demo.movies, users: demo.users, seed: demo.seed)).seed(into: store) { users in
+                if users % step < DemoSeeder.defaultUsersPerBatch, users < demo.users { onSeed("  \(users) of \(demo.users) users…") }
+            }
             onSeed("seeded \(summary.views) views and \(summary.likes) likes in \(String(format: "%.1f", summary.seconds)) s")
         }
 
@@ -108,9 +117,9 @@ public struct ArmoryApplication: Sendable {
         if configuration.role.servesHTTP {
             var writerConfiguration = EventWriter.Configuration(spoolDirectory: configuration.spoolDirectory)
             writerConfiguration.flushInterval = configuration.flushInterval
-            writerConfiguration.queuedEventDelay = configuration.queuedEventDelay
-            let eventWriter = try EventWriter(store: metricsStore, history: store, configuration: writerConfiguration, logger: logger) { users in
-                for user in users { storeData.forgetHistory(of: user) }
+            writerConfiguration.queuedEventDelay = configuration.effectiveQueuedEventDelay
+            let eventWriter = try EventWriter(store: metricsStore, history: store, configuration: writerConfiguration, logger: logger) { views, likes in
+                storeData.record(views: views, likes: likes)
             }
             background.append(eventWriter)
             writer = eventWriter
@@ -126,27 +135,26 @@ public struct ArmoryApplication: Sendable {
         }
         background.append(ReloadOnHangup(catalog: catalog, store: store, logger: logger))
         return ArmoryApplication(
-            configuration: configuration, moduleReport: report, catalog: catalog, store: store, metricsStore: metricsStore,
+            configuration: configuration, modules: modules, catalog: catalog, store: store, metricsStore: metricsStore,
             writer: writer, updater: updater, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)),
-            backgroundServices: background, logger: logger, registry: registry, failures: failures, data: data, hotList: hotList,
+            backgroundServices: background, logger: logger, failures: failures, data: data, hotList: hotList,
             coWatch: coWatch
         )
     }
 
-    private let registry: AlgorithmRegistry
     private let failures: ArmFailureCounts
     private let data: any DataSource
     private let hotList: HotListDataSource?
     private let coWatch: CoWatchLists
 
     private init(
-        configuration: ServerConfiguration, moduleReport: ModuleLoadReport, catalog: ExperimentCatalog, store: any StateStore,
+        configuration: ServerConfiguration, modules: AlgorithmModules, catalog: ExperimentCatalog, store: any StateStore,
         metricsStore: any MetricsStore, writer: EventWriter?, updater: WeightUpdater?, metrics: ServerMetrics, adminToken: String,
-        signer: DecisionSigner, backgroundServices: [any Service], logger: Logger, registry: AlgorithmRegistry,
+        signer: DecisionSigner, backgroundServices: [any Service], logger: Logger,
         failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?, coWatch: CoWatchLists
     ) {
         self.configuration = configuration
-        self.moduleReport = moduleReport
+        self.modules = modules
         self.catalog = catalog
         self.store = store
         self.metricsStore = metricsStore
@@ -157,7 +165,6 @@ public struct ArmoryApplication: Sendable {
         self.signer = signer
         self.backgroundServices = backgroundServices
         self.logger = logger
-        self.registry = registry
         self.failures = failures
         self.data = data
         self.hotList = hotList
@@ -166,7 +173,7 @@ public struct ArmoryApplication: Sendable {
 
     /// The HTTP API over this application's parts.
     public var api: ArmoryAPI {
-        ArmoryAPI(catalog: catalog, registry: registry, moduleReport: moduleReport, store: store, metricsStore: metricsStore,
+        ArmoryAPI(catalog: catalog, modules: modules, store: store, metricsStore: metricsStore,
                   writer: writer, signer: signer, data: data, hotList: hotList, coWatch: coWatch, failures: failures, metrics: metrics,
                   adminToken: adminToken)
     }
@@ -201,11 +208,15 @@ public struct ArmoryApplication: Sendable {
         return app
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the server stops taking
+    /// requests and finishes those in flight, queued events are written or spooled. What has
+    /// not finished after ``ServerConfiguration/shutdownGracePeriod`` is cancelled, so the
+    /// process ends within seconds whatever is in flight.
     public func run(onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
         let app = makeHTTPApplication(onListening: onListening)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

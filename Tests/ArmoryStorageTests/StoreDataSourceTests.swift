@@ -63,4 +63,31 @@ struct StoreDataSourceTests {
             #expect(try await source.history(of: "ana", since: nil).views.count == 3)
         }
     }
+
+    @Test("views and likes this server stores join the cached histories in their place, newest first, at most 500 of each")
+    func recordedEvents() async throws {
+        try await TestStores.withFreshStore(.sqlite) { store, _ in
+            var lifetimes = StoreDataSource.Lifetimes()
+            lifetimes.historyLifetime = .seconds(3_600)
+            let source = StoreDataSource(store: store, coWatch: CoWatchLists(store: store), lifetimes: lifetimes)
+            let now = Date(timeIntervalSince1970: 1_795_608_000)
+            try await store.appendViews([UserEvent(userID: "ana", movieID: 5, time: now), UserEvent(userID: "ana", movieID: 9, time: now.addingTimeInterval(-60))])
+            #expect(try await source.history(of: "ana", since: nil).views.map(\.movieID) == [5, 9])
+            // An older view, a newer one, one at the same time as movie 5 (ties by smaller id),
+            // a like; and a user whose history is not cached, who is left to the store.
+            let views = [UserEvent(userID: "ana", movieID: 7, time: now.addingTimeInterval(-30)), UserEvent(userID: "ana", movieID: 8, time: now.addingTimeInterval(60)),
+                         UserEvent(userID: "ana", movieID: 3, time: now), UserEvent(userID: "bo", movieID: 1, time: now)]
+            let likes = [UserEvent(userID: "ana", movieID: 8, time: now.addingTimeInterval(61))]
+            source.record(views: views, likes: likes)
+            let ana = try await source.history(of: "ana", since: nil)
+            #expect(ana.views.map(\.movieID) == [8, 3, 5, 7, 9])
+            #expect(ana.likes.map(\.movieID) == [8])
+            #expect(try await source.history(of: "bo", since: nil) == UserHistory(), "not cached, so read from the store, which the writer fills")
+
+            source.record(views: (0..<600).map { UserEvent(userID: "ana", movieID: 1_000 + $0, time: now.addingTimeInterval(Double(1_000 + $0))) }, likes: [])
+            let capped = try await source.history(of: "ana", since: nil).views
+            #expect(capped.count == StoreDataSource.historyLimit)
+            #expect(capped.first?.movieID == 1_599 && capped.last?.movieID == 1_100)
+        }
+    }
 }

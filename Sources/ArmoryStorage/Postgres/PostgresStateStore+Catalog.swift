@@ -55,16 +55,10 @@ extension PostgresStateStore {
     }
 
     public func history(of userID: String, since: Date?, limit: Int) async throws -> UserHistory {
-        let start = since ?? Date(timeIntervalSince1970: -62_135_596_800)  // year 1
+        let statement = HistoryStatement(userID: userID, since: since ?? Date(timeIntervalSince1970: -62_135_596_800), limit: limit)
         return try await mapErrors {
-            let rows = try await client.query("""
-                (SELECT 0, movie_id, at FROM views WHERE user_id = \(userID) AND at >= \(start) ORDER BY at DESC, movie_id LIMIT \(limit))
-                UNION ALL
-                (SELECT 1, movie_id, at FROM likes WHERE user_id = \(userID) AND at >= \(start) ORDER BY at DESC, movie_id LIMIT \(limit))
-                ORDER BY 1, 3 DESC, 2
-                """, logger: logger)
             var history = UserHistory()
-            for try await (kind, movieID, time) in rows.decode((Int, Int, Date).self) {
+            for try await (kind, movieID, time) in try await client.execute(statement, logger: logger) {
                 let event = HistoryEvent(movieID: movieID, time: time)
                 if kind == 0 { history.views.append(event) } else { history.likes.append(event) }
             }
@@ -121,7 +115,51 @@ extension PostgresStateStore {
         }
     }
 
+    public func withBulkLoad<T: Sendable>(_ load: @Sendable () async throws -> T) async throws -> T {
+        try await mapErrors {
+            for index in Migrations.activityIndexes {
+                try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(index.name)"), logger: logger)
+            }
+        }
+        let result = try await load()
+        try await mapErrors {
+            for index in Migrations.activityIndexes {
+                try await client.query(PostgresQuery(unsafeSQL: "CREATE INDEX IF NOT EXISTS \(index.name) ON \(index.columns)"), logger: logger)
+            }
+        }
+        return result
+    }
+
     public func clearCatalogAndActivity() async throws {
         try await mapErrors { try await client.query("TRUNCATE views, likes, movie_genres, movies", logger: logger) }
+    }
+}
+
+/// A user's newest views and likes: prepared once per connection (a history read is the one
+/// query a request can make), each half one range of its `(user_id, at DESC, movie_id)` index.
+struct HistoryStatement: PostgresPreparedStatement {
+    static let sql = """
+        (SELECT 0, movie_id, at FROM views WHERE user_id = $1 AND at >= $2 ORDER BY at DESC, movie_id LIMIT $3)
+        UNION ALL
+        (SELECT 1, movie_id, at FROM likes WHERE user_id = $1 AND at >= $2 ORDER BY at DESC, movie_id LIMIT $3)
+        ORDER BY 1, 3 DESC, 2
+        """
+
+    typealias Row = (Int, Int, Date)
+
+    var userID: String
+    var since: Date
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(userID)
+        bindings.append(since)
+        bindings.append(limit)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }

@@ -65,6 +65,16 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         state.withLockedValue { $0.entries[key] = nil }
     }
 
+    /// Changes the value for `key` in place, when it is cached (its age stays).
+    func modify(_ key: Key, _ change: (inout Value) -> Void) {
+        state.withLockedValue { state in
+            guard var entry = state.entries[key] else { return }
+            state.entries[key] = nil
+            change(&entry.value)
+            state.entries[key] = entry
+        }
+    }
+
     /// A load running in a task of its own: awaited by the callers that want it, it finishes
     /// (and stores its value) even when they stop waiting. It ends with its query; nothing
     /// outlives it.
@@ -90,4 +100,12 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             state.entries[key] = Entry(value: value, loadedAt: now, lastUse: state.clock)
         }
     }
+}
+
+/// Before `key` is stored in a cache holding `capacity` entries at most: when it is full and
+/// `key` is new, drops the least recently used tenth (by `lastUse`).
+func makeRoom<Key: Hashable, Entry>(in entries: inout [Key: Entry], for key: Key, capacity: Int, lastUse: (Entry) -> UInt64) {
+    guard entries.count >= capacity, entries[key] == nil else { return }
+    let oldest = entries.sorted { lastUse($0.value) < lastUse($1.value) }.prefix(max(1, capacity / 10)).map(\.key)
+    for key in oldest { entries[key] = nil }
 }

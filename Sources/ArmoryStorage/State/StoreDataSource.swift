@@ -11,18 +11,25 @@ import Foundation
 /// - Co-watched lists come from ``CoWatchLists``, an index of all views rebuilt in the
 ///   background; no request joins the views table.
 /// - A user's history is one indexed read of their newest ``historyLimit`` views and likes,
-///   cached for `historyLifetime` (and forgotten when this server appends to it). Reads run
-///   under a ``ConcurrencyLimit``, and a request past its budget stops waiting (a SQLite read
-///   in progress is interrupted), so a slow store makes requests fall back instead of piling up.
+///   cached for `historyLifetime` and served for as long again while a fresh read runs, so
+///   only a user's first request waits for the store; the views and likes this server stores
+///   are added to the cached histories as they arrive (``record(views:likes:)``), so ingest
+///   never empties the cache. Reads run under a ``ConcurrencyLimit``, so a slow store makes
+///   requests wait here, where their budget cuts them off, instead of piling up inside it.
 public final class StoreDataSource: DataSource {
     /// How long each kind of answer may be reused.
     public struct Lifetimes: Sendable {
         /// How often the catalog is reloaded.
         public var catalogRefresh: Duration = .seconds(60)
-        /// How long a user's history is reused.
-        public var historyLifetime: Duration = .seconds(5)
-        /// How long a popular list is reused.
+        /// How long a user's history is reused. The views and likes this server stores are added
+        /// to it as they arrive; those another server stores (replicas sharing PostgreSQL) show
+        /// once it expires.
+        public var historyLifetime: Duration = .seconds(60)
+        /// How long a popular list of a window is reused.
         public var listLifetime: Duration = .seconds(30)
+        /// How long an all-time popular list (what modules top their lists up with) is reused:
+        /// a day of views hardly moves it, and counting every view is the dearest query.
+        public var allTimeListLifetime: Duration = .seconds(600)
         /// How many users' histories are kept.
         public var hotUsers: Int = 10_000
 
@@ -35,11 +42,11 @@ public final class StoreDataSource: DataSource {
 
     private let store: any StateStore
     private let coWatch: CoWatchLists
-    private let lifetimes: Lifetimes
     private let reads: ConcurrencyLimit
     private let catalogCache: LoadingCache<Int, MovieCatalog>
-    private let histories: ExpiringCache<String, UserHistory>
+    private let histories: LoadingCache<String, UserHistory>
     private let popular: LoadingCache<PopularKey, [MovieCount]>
+    private let allTimePopular: LoadingCache<PopularKey, [MovieCount]>
 
     /// A popular list is for a genre (or all), a window *length* in minutes (or all time) and a
     /// length: "the last 7 days" is one key whatever the request's time, reloaded as it expires.
@@ -54,12 +61,12 @@ public final class StoreDataSource: DataSource {
     public init(store: any StateStore, coWatch: CoWatchLists, lifetimes: Lifetimes = Lifetimes(), concurrentReads: Int = 4) {
         self.store = store
         self.coWatch = coWatch
-        self.lifetimes = lifetimes
         reads = ConcurrencyLimit(concurrentReads)
-        histories = ExpiringCache(capacity: lifetimes.hotUsers)
+        histories = LoadingCache(capacity: lifetimes.hotUsers, lifetime: lifetimes.historyLifetime, staleLifetime: lifetimes.historyLifetime)
         // Expired values are served for up to ten lifetimes while they reload.
         catalogCache = LoadingCache(capacity: 1, lifetime: lifetimes.catalogRefresh, staleLifetime: lifetimes.catalogRefresh * 10)
         popular = LoadingCache(capacity: 1_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
+        allTimePopular = LoadingCache(capacity: 100, lifetime: lifetimes.allTimeListLifetime, staleLifetime: lifetimes.allTimeListLifetime * 10)
     }
 
     public func catalog() async throws -> MovieCatalog {
@@ -67,36 +74,60 @@ public final class StoreDataSource: DataSource {
     }
 
     public func history(of userID: String, since: Date?) async throws -> UserHistory {
-        let full: UserHistory
-        if let cached = histories.value(for: userID) {
-            full = cached
-        } else {
-            full = try await reads.run { try await store.history(of: userID, since: nil, limit: Self.historyLimit) }
-            histories.store(full, for: userID, lifetime: lifetimes.historyLifetime)
+        let full = try await histories.value(for: userID) { [store, reads] in
+            try await reads.run { try await store.history(of: userID, since: nil, limit: Self.historyLimit) }
         }
         guard let since else { return full }
         return UserHistory(views: full.views.filter { $0.time >= since }, likes: full.likes.filter { $0.time >= since })
     }
 
-    /// Forgets `userID`'s cached history (after appending a view or like for them).
+    /// Forgets `userID`'s cached history: the next request reads it from the store.
     public func forgetHistory(of userID: String) {
         histories.remove(userID)
+    }
+
+    /// Adds `views` and `likes`, just appended to the store, to their users' cached histories
+    /// (a user whose history is not cached is read whole when next asked).
+    public func record(views: [UserEvent], likes: [UserEvent]) {
+        for (user, events) in Dictionary(grouping: views.map { ($0, true) } + likes.map { ($0, false) }, by: \.0.userID) {
+            histories.modify(user) { history in
+                for (event, isView) in events {
+                    let item = HistoryEvent(movieID: event.movieID, time: event.time)
+                    if isView { Self.insert(item, into: &history.views) } else { Self.insert(item, into: &history.likes) }
+                }
+            }
+        }
+    }
+
+    /// Puts `event` in its place in `events` (newest first, ties by smaller movie id), keeping
+    /// the newest ``historyLimit``.
+    static func insert(_ event: HistoryEvent, into events: inout [HistoryEvent]) {
+        var low = 0
+        var high = events.count
+        while low < high {
+            let middle = (low + high) / 2
+            let other = events[middle]
+            if other.time > event.time || (other.time == event.time && other.movieID < event.movieID) { low = middle + 1 } else { high = middle }
+        }
+        events.insert(event, at: low)
+        if events.count > historyLimit { events.removeLast(events.count - historyLimit) }
     }
 
     public func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount] {
         let minutes = since.map { Int((Date().timeIntervalSince($0) / 60).rounded()) }
         let key = PopularKey(genre: genre, windowMinutes: minutes, length: Self.listLength(for: limit))
-        let list = try await popular.value(for: key) { [store] in
+        let list = try await (since == nil ? allTimePopular : popular).value(for: key) { [store] in
             let start = minutes.map { Date().addingTimeInterval(-Double($0) * 60) }
             return try await store.popularMovies(genre: genre, since: start, limit: key.length)
         }
         return Array(list.prefix(limit))
     }
 
-    /// The length a list is loaded with to answer `limit`: 200, then doubling, so requests with
-    /// different limits share a few cached lists and none is ever read uncached.
+    /// The length a list is loaded with to answer `limit`: 2,000 (enough to top up a list past
+    /// the most a user's history holds), then doubling, so requests with different limits share
+    /// a few cached lists and none is ever read uncached.
     static func listLength(for limit: Int) -> Int {
-        var length = 200
+        var length = 2_000
         while length < limit { length *= 2 }
         return length
     }
