@@ -46,19 +46,69 @@ public struct History: RecommendationAlgorithm {
             return try await data.filled([], to: request.limit, excluding: request.exclusions)
         }
 
-        let seen = history.seenMovieIDs
-        var best = TopItems(limit: request.limit)
-        for index in catalog.movies.indices {
-            var score = 0.0
-            for genre in catalog.genreNumbers[index] { score += affinity[genre] }
-            // Only the id is read: copying each movie (its title and genres) would cost two
-            // reference counts per movie of the catalog.
-            let id = catalog.movies[index].id
-            if score > 0, !seen.contains(id), !request.exclusions.contains(id) {
-                best.insert(movieID: id, score: score / total)
+        let skipped = catalog.flags(marking: history.views.lazy.map(\.movieID) + history.likes.lazy.map(\.movieID) + request.exclusions)
+        // Movies with the same genres score the same: score each genre list once (through the
+        // lists of the user's genres only), then visit the movies of the lists from the best
+        // down, until no list left can place a movie.
+        var listScores = [Double](repeating: 0, count: catalog.genreLists.count)
+        var scored: [Int] = []
+        for genre in affinity.indices where affinity[genre] > 0 {
+            // Summed in the list's own genre order, once (a list holds a positive genre: its
+            // score is above 0 once summed).
+            for number in catalog.genreListsByGenre[genre] where listScores[number] == 0 {
+                for listed in catalog.genreLists[number] { listScores[number] += affinity[listed] }
+                scored.append(number)
             }
         }
-        return try await data.filled(best.items, to: request.limit, excluding: request.exclusions.union(seen))
+        // Taken best first from a heap: the top list usually fills from a few lists, and
+        // sorting them all cost more than the rest of the call.
+        var ranked = ListHeap(scores: listScores, lists: scored)
+        var best = TopItems(limit: request.limit)
+        while let number = ranked.popBest() {
+            let score = listScores[number] / total
+            // Lower lists cannot enter a full top list; equal ones still can, by smaller id.
+            if best.items.count == best.limit, let last = best.items.last, last.score > score { break }
+            for index in catalog.moviesByGenreList[number] where !skipped[index] {
+                best.insert(movieID: catalog.movies[index].id, score: score)
+            }
+        }
+        guard best.items.count < request.limit else { return best.items }
+        return try await data.filled(best.items, to: request.limit, excluding: request.exclusions.union(history.seenMovieIDs))
+    }
+}
+
+/// Genre lists handed out best first: a binary max-heap of list numbers.
+struct ListHeap {
+    private let scores: [Double]
+    private var numbers: [Int]
+
+    /// A heap of `lists`, ordered by their `scores`.
+    init(scores: [Double], lists: [Int]) {
+        self.scores = scores
+        numbers = lists
+        for index in stride(from: numbers.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    /// The best list left (ties in any order), or `nil` when none is.
+    mutating func popBest() -> Int? {
+        guard let best = numbers.first else { return nil }
+        numbers[0] = numbers[numbers.count - 1]
+        numbers.removeLast()
+        if !numbers.isEmpty { siftDown(0) }
+        return best
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var largest = parent
+            let left = 2 * parent + 1
+            if left < numbers.count, scores[numbers[left]] > scores[numbers[largest]] { largest = left }
+            if left + 1 < numbers.count, scores[numbers[left + 1]] > scores[numbers[largest]] { largest = left + 1 }
+            if largest == parent { return }
+            numbers.swapAt(parent, largest)
+            parent = largest
+        }
     }
 }
 

@@ -37,16 +37,26 @@ public struct ItemToItem: RecommendationAlgorithm {
             sources.append(movie)
         }
 
-        var scores: [Int: Double] = [:]
+        // Scores added up by catalog position, in an array: a dictionary would hash each of the
+        // up to a thousand neighbours twice on every request.
+        let catalog = try await data.catalog()
+        var scores = [Double](repeating: 0, count: catalog.movies.count)
+        var scored: [Int] = []
         for source in sources {
             let weight: Double = liked.contains(source) ? 2 : 1
             for neighbour in try await data.coWatchedMovies(with: source, limit: neighbours) {
-                scores[neighbour.movieID, default: 0] += weight * Double(neighbour.count)
+                guard let index = catalog.index(of: neighbour.movieID) else { continue }
+                if scores[index] == 0 { scored.append(index) }
+                scores[index] += weight * Double(neighbour.count)
             }
         }
-        let excluded = request.exclusions.union(history.seenMovieIDs)
-        return try await data.filled(ScoredItem.top(request.limit, of: scores, excluding: excluded),
-                                     to: request.limit, excluding: excluded)
+        let skipped = catalog.flags(marking: history.views.lazy.map(\.movieID) + history.likes.lazy.map(\.movieID) + request.exclusions)
+        var best = TopItems(limit: request.limit)
+        for index in scored where !skipped[index] {
+            best.insert(movieID: catalog.movies[index].id, score: scores[index])
+        }
+        guard best.items.count < request.limit else { return best.items }
+        return try await data.filled(best.items, to: request.limit, excluding: request.exclusions.union(history.seenMovieIDs))
     }
 }
 

@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Testing
@@ -126,5 +127,48 @@ struct BuiltInModuleTests {
         // Binomial(8000, 1/8): mean 1000, sd √(8000 · 1/8 · 7/8) ≈ 29.6.
         #expect(counts.count == 8)
         #expect(counts.values.allSatisfy { abs($0 - 1_000) < 148 }, "\(counts)")
+    }
+
+    @Test("history and item-to-item answer 200 demo users exactly as a plain scan of the whole catalog does (seed 3)")
+    func scansAgree() async throws {
+        let demo = DemoData(movies: 600, users: 200, seed: 3, now: Date(timeIntervalSince1970: 1_795_608_000))
+        let users = (0..<demo.userCount).map(demo.user)
+        let data = InMemoryDataSource(catalog: demo.movies, views: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.views) }),
+                                      likes: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.likes) }))
+        let catalog = try await data.catalog()
+        let history = try BuiltModules.algorithm("history", ["like_boost": .number(1.5), "lookback_days": .integer(60)])
+        let itemToItem = try BuiltModules.algorithm("item-to-item", ["neighbours": .integer(30)])
+        for user in users {
+            let request = RecommendationRequest(userID: user.id, limit: 8, time: demo.now)
+            // History, the obvious way: every movie's genre affinities summed, ranked, seen ones out.
+            let since = demo.now.addingTimeInterval(-60 * 86_400)
+            var affinity: [String: Double] = [:]
+            for view in user.views where view.time >= since { for genre in catalog.movie(id: view.movieID)!.genres { affinity[genre, default: 0] += 1 } }
+            for like in user.likes where like.time >= since { for genre in catalog.movie(id: like.movieID)!.genres { affinity[genre, default: 0] += 1.5 } }
+            let total = affinity.values.reduce(0, +)
+            let seen = Set((user.views + user.likes).map(\.movieID))
+            let expected = catalog.movies.compactMap { movie -> ScoredItem? in
+                let score = movie.genres.reduce(0) { $0 + (affinity[$1] ?? 0) }
+                return score > 0 && !seen.contains(movie.id) ? ScoredItem(movieID: movie.id, score: score / total) : nil
+            }.sorted { $0.ranksBefore($1) }.prefix(8)
+            let answer = try await history.recommend(request, data: data)
+            #expect(answer.map(\.movieID) == expected.map(\.movieID), "\(user.id)")
+            for (got, want) in zip(answer, expected) { #expect(abs(got.score - want.score) < 1e-12) }
+
+            // Item-to-item, the obvious way: a dictionary of co-watch counts.
+            let liked = Set(user.likes.map(\.movieID))
+            var sources: [Int] = []
+            for event in (user.views + user.likes).sorted(by: { $0.time != $1.time ? $0.time > $1.time : $0.movieID < $1.movieID })
+            where sources.count < 20 && !sources.contains(event.movieID) { sources.append(event.movieID) }
+            var scores: [Int: Double] = [:]
+            for source in sources {
+                for neighbour in try await data.coWatchedMovies(with: source, limit: 30) {
+                    scores[neighbour.movieID, default: 0] += (liked.contains(source) ? 2 : 1) * Double(neighbour.count)
+                }
+            }
+            let ranked = scores.filter { !seen.contains($0.key) }.map { ScoredItem(movieID: $0.key, score: $0.value) }
+                .sorted { $0.ranksBefore($1) }.prefix(8)
+            #expect(try await itemToItem.recommend(request, data: data).prefix(ranked.count) == ranked[...], "\(user.id)")
+        }
     }
 }

@@ -34,9 +34,9 @@ public struct ArmRecommender: Sendable {
 
     /// The experiment served.
     public let experiment: Experiment
-    /// Each arm's algorithm instance and the name its calls go by in `isolation`
-    /// (`experiment/arm`), made once here rather than on every request.
-    private let algorithms: [String: (algorithm: any RecommendationAlgorithm, isolationKey: String)]
+    /// Each arm's algorithm instance and what `isolation` knows of its calls (its name there,
+    /// `experiment/arm`, and their recent cost), made once here rather than on every request.
+    private let algorithms: [String: (algorithm: any RecommendationAlgorithm, cost: ModuleCallCost)]
     private let failures: ArmFailureCounts
     private let isolation: ModuleIsolation
 
@@ -46,10 +46,11 @@ public struct ArmRecommender: Sendable {
     public init(
         experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, isolation: ModuleIsolation = .shared
     ) throws {
-        var algorithms: [String: (algorithm: any RecommendationAlgorithm, isolationKey: String)] = [:]
+        var algorithms: [String: (algorithm: any RecommendationAlgorithm, cost: ModuleCallCost)] = [:]
         for arm in experiment.arms {
             do {
-                algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters), "\(experiment.id)/\(arm.name)")
+                algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters),
+                                        ModuleCallCost(arm: "\(experiment.id)/\(arm.name)"))
             } catch {
                 throw SetupError(description: "experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
             }
@@ -109,12 +110,12 @@ public struct ArmRecommender: Sendable {
     }
 
     private func attempt(arm: String, _ request: RecommendationRequest, data: any DataSource) async -> Result<[ScoredItem], Failure> {
-        guard let (algorithm, isolationKey) = algorithms[arm] else {
+        guard let (algorithm, cost) = algorithms[arm] else {
             return .failure(Failure(kind: .error, detail: "no arm named '\(arm)'"))
         }
         let budget = experiment.timeBudget
         do {
-            let items = try await TimeBudget.run(budget, isolation: isolation, arm: isolationKey) {
+            let items = try await TimeBudget.run(budget, isolation: isolation, cost: cost) {
                 try await algorithm.recommend(request, data: data)
             }
             return .success(Array(items.prefix(request.limit)))

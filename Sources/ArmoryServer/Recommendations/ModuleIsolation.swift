@@ -1,11 +1,14 @@
 import Foundation
 import Synchronization
 
-/// Decides where a module call runs. Most calls start at once on the calling request's thread
-/// and stay on Swift's cooperative pool, which costs no thread hop (see ``TimeBudget``); the
-/// module threads of ``ModuleExecutor`` cost two thread wake-ups per call, so they are kept for
-/// the calls that need them:
+/// Decides where a module call runs. Calls of an arm whose module answers quickly start at once
+/// on the calling request's thread and stay on Swift's cooperative pool, which costs no thread
+/// hop (see ``TimeBudget``); the module threads of ``ModuleExecutor`` cost two thread wake-ups
+/// per call, which only pays for itself when the call is long:
 ///
+/// - an arm whose calls take longer than ``inlineCallCost`` on average (its ``ModuleCallCost``)
+///   runs on the module threads: a long call on the cooperative pool holds one of the few
+///   threads every request needs (one per core), and the others queue behind it;
 /// - at most `inlineLimit` calls (one fewer than the cores) run on the cooperative pool at a
 ///   time, so a module that blocks its thread can never take every cooperative thread — one is
 ///   always left for other requests;
@@ -44,6 +47,10 @@ public final class ModuleIsolation: Sendable {
     /// second with it). A slot held by a blocked module costs each call this wait until the
     /// budget moves the arm.
     static let slotWait: UInt64 = 5_000
+
+    /// The average call duration, in nanoseconds, above which an arm's calls run on the module
+    /// threads: about what the two thread wake-ups of a call there cost.
+    static let inlineCallCost: UInt64 = 20_000
 
     /// Whether a call of `arm` may run on the cooperative pool now, waiting up to
     /// ``slotWait`` for a slot; when it returns true, the caller must call ``leave()`` when the
@@ -93,4 +100,30 @@ public final class ModuleIsolation: Sendable {
             return false
         }
     }
+}
+
+/// How long one arm's module calls take lately: an exponentially weighted average of their
+/// durations (each new call weighs an eighth), which ``ModuleIsolation`` places the arm's calls by.
+/// Updated and read without a lock by every call; a lost update only delays the average.
+final class ModuleCallCost: Sendable {
+    /// The arm, as ``ModuleIsolation`` names it (`experiment/arm`).
+    let arm: String
+    private let average = Atomic<UInt64>(0)
+
+    init(arm: String) {
+        self.arm = arm
+    }
+
+    /// Adds a call of `nanoseconds` to the average.
+    func record(nanoseconds: UInt64) {
+        let current = average.load(ordering: .relaxed)
+        let next = current == 0 ? nanoseconds : current - current / 8 + nanoseconds / 8
+        average.store(max(next, 1), ordering: .relaxed)
+    }
+
+    /// Whether the arm's calls are short enough to run on the cooperative pool (a new arm is).
+    var isShort: Bool { average.load(ordering: .relaxed) < ModuleIsolation.inlineCallCost }
+
+    /// The average, in nanoseconds (0 before the first call).
+    var averageNanoseconds: UInt64 { average.load(ordering: .relaxed) }
 }

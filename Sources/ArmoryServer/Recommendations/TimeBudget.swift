@@ -27,16 +27,18 @@ enum TimeBudget {
     ///   calls after it are held to the budget strictly. At most the slots (one fewer than the
     ///   cores, and at least one) can be held that way, so on two or more cores one cooperative
     ///   thread is always left.
-    /// - Otherwise (no slot free, or the arm overran lately) it runs on the module threads,
+    /// - Otherwise (the arm's calls are long on average, no slot is free, or the arm overran
+    ///   lately) it runs on the module threads,
     ///   where a blocked module stalls only itself. Waiting for a module thread counts only past
     ///   a second allowance (the budget again, at least 100 ms).
     static func run<T: Sendable>(
-        _ budget: Duration, isolation: ModuleIsolation, arm: String, _ operation: @escaping @Sendable () async throws -> T
+        _ budget: Duration, isolation: ModuleIsolation, cost: ModuleCallCost, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let race = Race<T>()
+        let arm = cost.arm
         // The timers have a thread of their own, not a task, so they fire on time even when
         // every cooperative thread is busy; after an answer they are no-ops.
-        if isolation.enterInline(arm) {
+        if cost.isShort, isolation.enterInline(arm) {
             DeadlineTimer.shared.schedule(after: budget) {
                 race.overrun(budget) { isolation.quarantine(arm) }
             }
@@ -44,7 +46,9 @@ enum TimeBudget {
             // every call cost more allocations than the call; modules have no use for them.
             let work = Task.immediateDetached {
                 defer { isolation.leave() }
+                let start = DispatchTime.now().uptimeNanoseconds
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                cost.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
             }
             return try await race.outcome(cancelling: work)
         }
@@ -54,7 +58,9 @@ enum TimeBudget {
             DeadlineTimer.shared.schedule(after: budget) {
                 race.overrun(budget) { isolation.quarantine(arm) }
             }
+            let start = DispatchTime.now().uptimeNanoseconds
             do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+            cost.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         }
         // This one bounds the whole wait, should the call not start at all.
         let allowance = budget + max(budget, .milliseconds(100))

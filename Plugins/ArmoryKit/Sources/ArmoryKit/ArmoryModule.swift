@@ -23,7 +23,8 @@ public enum ArmoryModule {
     ///
     /// Inlined into each module when it is compiled, so a module reports the version it was
     /// built with, not the one the host happens to have loaded.
-    @inlinable public static var abiVersion: UInt32 { 1 }
+    /// Version 2: ``MovieCatalog`` groups its movies by their genres.
+    @inlinable public static var abiVersion: UInt32 { 2 }
 
     /// The body of a module's entry point: registers `algorithms` when `hostABIVersion` is the
     /// version this module was built with, and returns that version either way.

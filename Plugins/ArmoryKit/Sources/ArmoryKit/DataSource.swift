@@ -52,22 +52,80 @@ public struct MovieCatalog: Sendable {
     /// For each movie in ``movies`` (same index), the numbers of its genres: lets an algorithm
     /// score a whole catalog by genre with array reads instead of string hashing.
     public let genreNumbers: [[Int]]
+    /// The distinct genre lists among the movies (as in ``genreNumbers``). Movies with the same
+    /// genres score the same in any score made of genres, so an algorithm can score each list
+    /// once and look only at the movies of the best lists (a catalog has far fewer lists than
+    /// movies).
+    public let genreLists: [[Int]]
+    /// For each genre list (same index as ``genreLists``), the indexes in ``movies`` of its
+    /// movies, ascending (so by ascending id).
+    public let moviesByGenreList: [[Int]]
+    /// For each genre (same index as ``genres``), the numbers of the genre lists that hold it:
+    /// a score made of a few genres touches only their lists.
+    public let genreListsByGenre: [[Int]]
     private let indexByID: [Int: Int]
+    /// When the ids are dense (a range at most a few times the catalog's size, as they usually
+    /// are), each id's index at `id - smallestID`, -1 for none: an array read where the
+    /// dictionary would hash the id, and modules look ids up on every request.
+    private let indexByOffset: [Int32]
+    private let smallestID: Int
     private let numberByGenre: [String: Int]
 
     /// Creates a catalog of `movies` (in any order; ids must be unique).
     public init(_ movies: [Movie]) {
         self.movies = movies.sorted { $0.id < $1.id }
         indexByID = Dictionary(self.movies.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        smallestID = self.movies.first?.id ?? 0
+        let span = (self.movies.last?.id ?? 0) - smallestID + 1
+        if !self.movies.isEmpty, span <= 4 * self.movies.count + 1_024, self.movies.count < Int(Int32.max) {
+            var offsets = [Int32](repeating: -1, count: span)
+            for (index, movie) in self.movies.enumerated().reversed() { offsets[movie.id - smallestID] = Int32(index) }
+            indexByOffset = offsets
+        } else {
+            indexByOffset = []
+        }
         genres = Set(movies.flatMap(\.genres)).sorted()
         let numbers = Dictionary(uniqueKeysWithValues: genres.enumerated().map { ($1, $0) })
         numberByGenre = numbers
         genreNumbers = self.movies.map { movie in movie.genres.compactMap { numbers[$0] } }
+        var listNumbers: [[Int]: Int] = [:]
+        var lists: [[Int]] = []
+        var moviesByList: [[Int]] = []
+        for (index, list) in genreNumbers.enumerated() {
+            let number = listNumbers[list] ?? lists.count
+            if number == lists.count {
+                listNumbers[list] = number
+                lists.append(list)
+                moviesByList.append([])
+            }
+            moviesByList[number].append(index)
+        }
+        genreLists = lists
+        moviesByGenreList = moviesByList
+        var listsByGenre = [[Int]](repeating: [], count: genres.count)
+        for (number, list) in lists.enumerated() {
+            for genre in Set(list) { listsByGenre[genre].append(number) }
+        }
+        genreListsByGenre = listsByGenre
     }
 
     /// The index in ``movies`` of the movie with `id`, if the catalog has it.
     public func index(of id: Int) -> Int? {
-        indexByID[id]
+        guard !indexByOffset.isEmpty else { return indexByID[id] }
+        let offset = id &- smallestID
+        guard offset >= 0, offset < indexByOffset.count, indexByOffset[offset] >= 0 else { return nil }
+        return Int(indexByOffset[offset])
+    }
+
+    /// One flag per movie of ``movies`` (same index), set for the movies in `ids` (ids the
+    /// catalog lacks are ignored): a set that a scan over the catalog reads with one array
+    /// access per movie, where a `Set<Int>` would hash every id.
+    public func flags(marking ids: some Sequence<Int>) -> [Bool] {
+        var flags = [Bool](repeating: false, count: movies.count)
+        for id in ids {
+            if let index = index(of: id) { flags[index] = true }
+        }
+        return flags
     }
 
     /// The movie with `id`, if the catalog has it.

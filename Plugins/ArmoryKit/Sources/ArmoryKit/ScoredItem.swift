@@ -23,8 +23,13 @@ extension ScoredItem {
     /// The best `limit` of `scores` by ``ranksBefore(_:)``, skipping `excluded` movies.
     public static func top(_ limit: Int, of scores: [Int: Double], excluding excluded: Set<Int> = []) -> [ScoredItem] {
         var best = TopItems(limit: limit)
-        for (movieID, score) in scores where !excluded.contains(movieID) {
-            best.insert(movieID: movieID, score: score)
+        for (movieID, score) in scores {
+            // Most candidates lose to the last kept item: compared first, hashed into
+            // `excluded` only when they would enter.
+            if best.items.count == best.limit, let last = best.items.last, !ScoredItem(movieID: movieID, score: score).ranksBefore(last) {
+                continue
+            }
+            if !excluded.contains(movieID) { best.insert(movieID: movieID, score: score) }
         }
         return best.items
     }
