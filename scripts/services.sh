@@ -4,7 +4,9 @@
 # (.armory/services, or $ARMORY_SERVICES_DIR). Installs them from Debian when missing.
 #
 #   scripts/services.sh [start]   start the three (or reuse those already running), wait until
-#                                 each answers, write their URLs to <folder>/env and print them
+#                                 each answers, write their URLs to <folder>/env (ARMORY_TEST_*,
+#                                 for the tests) and <folder>/serve.env (ARMORY_DATABASE_URL, …,
+#                                 for `armory serve` on these servers), and print them
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
 #   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis)
@@ -161,6 +163,19 @@ write_env() {
 ARMORY_TEST_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory
 ARMORY_TEST_CLICKHOUSE_URL=http://$USER_NAME:$PASSWORD@127.0.0.1:$CH_HTTP_PORT/armory
 ARMORY_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT
+ENV
+  # The same servers under the names `armory serve` reads, in a database of their own (the
+  # tests make theirs beside it), to try the production configuration on one machine.
+  if alive "$(pid_in "$DIR/postgres/postmaster.pid")"; then
+    as_postgres psql -h "$DIR/postgres" -p "$PG_PORT" -U postgres -qtAX -c "SELECT 1 FROM pg_database WHERE datname = 'armory_local'" \
+      | grep -q 1 || as_postgres psql -h "$DIR/postgres" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE armory_local OWNER $USER_NAME" >/dev/null \
+      || say "warning: could not create the armory_local database" 
+  fi
+  curl -sf "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "CREATE DATABASE IF NOT EXISTS armory_local" >/dev/null 2>&1 || true
+  cat >"$DIR/serve.env" <<ENV
+ARMORY_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory_local
+ARMORY_CLICKHOUSE_URL=http://$USER_NAME:$PASSWORD@127.0.0.1:$CH_HTTP_PORT/armory_local
+ARMORY_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT
 ENV
   cat "$DIR/env"
 }

@@ -60,3 +60,25 @@ func shell(_ command: String) -> String? {
     process.waitUntilExit()
     return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
 }
+
+/// The median and 99th percentile of `rounds` timed calls, after a tenth as many that warm caches.
+func percentiles(rounds: Int = 2_000, _ call: () async -> Int) async -> (p50: Duration, p99: Duration) {
+    var samples: [Duration] = []
+    let clock = ContinuousClock()
+    let warming = rounds / 10
+    for round in 0..<(warming + rounds) {
+        let start = clock.now
+        let count = await call()
+        let elapsed = clock.now - start
+        if round >= warming { samples.append(elapsed) }
+        sink += Double(count)
+    }
+    samples.sort()
+    return (samples[samples.count / 2], samples[samples.count * 99 / 100])
+}
+
+func microseconds(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let value = Double(seconds) * 1e6 + Double(attoseconds) / 1e12
+    return value >= 1_000 ? String(format: "%.2f ms", value / 1_000) : String(format: "%.1f µs", value)
+}

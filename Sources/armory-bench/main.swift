@@ -6,7 +6,8 @@ import Foundation
 //
 //     swift build -c release --scratch-path .build-release && .build-release/release/armory-bench [GROUP...]
 //
-// Groups: core (assignment, sampling, P(best), simulation), modules (recommend latency) and
+// Groups: core (assignment, sampling, P(best), simulation), modules (what the modules read and
+// their recommend latency, through the stores: SQLite, and the PostgreSQL below) and
 // state (demo seeding, history reads, weight-version appends on SQLite and on the PostgreSQL
 // of `scripts/services.sh`, found by ARMORY_TEST_DATABASE_URL) and metrics (EventWriter and
 // aggregates on SQLite and that ClickHouse, ARMORY_TEST_CLICKHOUSE_URL) and redis (hot movies in that
