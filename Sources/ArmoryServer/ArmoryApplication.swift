@@ -98,7 +98,8 @@ public struct ArmoryApplication: Sendable {
             isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: .shared) } ?? .shared,
             refreshInterval: configuration.refreshInterval, logger: logger
         ) {
-            guard let demo else { return }
+            // A worker never seeds: it starts beside the replicas, which would seed the same store at once.
+            guard let demo, configuration.role.servesHTTP else { return }
             let counts = try await store.counts()
             guard counts.movies == 0 else { return }
             if DemoSeeder.isPartial(counts) {
