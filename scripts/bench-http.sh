@@ -251,10 +251,12 @@ echo "first ${first_minute}s after /ready, under load from the first request:"
 printf "  because-you-watched        %10.0f requests/s  p99 %s ms; %d decisions, %d timeouts (%s%%), %d errors\n" \
   "$(rate "$work/first-minute.txt")" "$first_p99" "$first_decisions" "$first_timeouts" "$(share "$first_timeouts" "$first_decisions")" "$first_errors"
 echo "then $((seconds / rounds * rounds))s per route in $rounds alternating rounds:"
-printf "  GET /health (full)         %10.0f requests/s  (by round: %s)\n" "$full_health" "$(by_round full-health)"
+printf "  GET /health (full)         %10.0f requests/s  (by round: %s; worst round p99 %s ms)\n" "$full_health" "$(by_round full-health)" \
+  "$(worst full-health "99%")"
 printf "  because-you-watched        %10.0f requests/s  (by round: %s; worst round p50 %s ms, p99 %s ms)\n" "$full_rate" \
   "$(by_round full-recommendations)" "$(worst full-recommendations "50%")" "$p99"
-printf "  GET /health (popular)      %10.0f requests/s  (by round: %s)\n" "$popular_health" "$(by_round popular-health)"
+printf "  GET /health (popular)      %10.0f requests/s  (by round: %s; worst round p99 %s ms)\n" "$popular_health" \
+  "$(by_round popular-health)" "$(worst popular-health "99%")"
 printf "  popularity experiment      %10.0f requests/s  (by round: %s; worst round p99 %s ms)\n" "$popular_rate" \
   "$(by_round popular-recommendations)" "$(worst popular-recommendations "99%")"
 printf "  fallbacks in the rounds: %d decisions, %d timeouts (%s%%), %d errors\n" "$round_decisions" "$round_timeouts" \

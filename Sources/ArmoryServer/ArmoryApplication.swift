@@ -95,7 +95,7 @@ public struct ArmoryApplication: Sendable {
         let demo = configuration.demoCatalog
         let catalog = ExperimentCatalog(
             directory: configuration.experimentsDirectory, store: store, modules: modules, failures: failures,
-            isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: .shared) } ?? .shared,
+            isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: ModuleIsolation.shared.executor) } ?? .shared,
             refreshInterval: configuration.refreshInterval, logger: logger
         ) {
             // A worker never seeds: it starts beside the replicas, which would seed the same store at once.
@@ -139,7 +139,7 @@ public struct ArmoryApplication: Sendable {
             configuration: configuration, modules: modules, catalog: catalog, store: store, metricsStore: metricsStore,
             writer: writer, updater: updater, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)),
             backgroundServices: background, logger: logger, failures: failures, data: data, hotList: hotList,
-            coWatch: coWatch
+            coWatch: coWatch, storeData: storeData
         )
     }
 
@@ -147,12 +147,13 @@ public struct ArmoryApplication: Sendable {
     private let data: any DataSource
     private let hotList: HotListDataSource?
     private let coWatch: CoWatchLists
+    private let storeData: StoreDataSource
 
     private init(
         configuration: ServerConfiguration, modules: AlgorithmModules, catalog: ExperimentCatalog, store: any StateStore,
         metricsStore: any MetricsStore, writer: EventWriter?, updater: WeightUpdater?, metrics: ServerMetrics, adminToken: String,
         signer: DecisionSigner, backgroundServices: [any Service], logger: Logger,
-        failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?, coWatch: CoWatchLists
+        failures: ArmFailureCounts, data: any DataSource, hotList: HotListDataSource?, coWatch: CoWatchLists, storeData: StoreDataSource
     ) {
         self.configuration = configuration
         self.modules = modules
@@ -170,6 +171,7 @@ public struct ArmoryApplication: Sendable {
         self.data = data
         self.hotList = hotList
         self.coWatch = coWatch
+        self.storeData = storeData
     }
 
     /// The HTTP API over this application's parts.
@@ -194,14 +196,15 @@ public struct ArmoryApplication: Sendable {
         )
         let catalog = catalog
         let data = data
-        let coWatch = configuration.role.servesHTTP ? coWatch : nil
+        let storeData = configuration.role.servesHTTP ? storeData : nil
         app.beforeServerStarts {
             try await catalog.waitUntilLoaded()
-            // Warm what every first request needs: the movie catalog, the co-watch lists, and each
-            // arm's first list, with no budget (the all-time popular list of the demo catalog takes
-            // seconds to count in a debug build; the first requests would otherwise overrun theirs).
+            // Warm what every first request needs: the movie catalog, the co-watch lists, recent
+            // users' histories, and each arm's first list, with no budget (the all-time popular
+            // list of the demo catalog takes seconds to count in a debug build; the first
+            // requests would otherwise overrun theirs).
+            try await storeData?.warmUp()
             _ = try await data.catalog()
-            try await coWatch?.rebuild()
             for live in catalog.experiments {
                 await live.recommender.warmUp(RecommendationRequest(userID: "armory-warm-up", limit: 10), data: data)
             }

@@ -1,5 +1,6 @@
 import ArmoryCore
 import ArmoryKit
+import Foundation
 import Testing
 
 @Suite("The co-watch index: each movie's most co-watched movies, counted once per user")
@@ -18,9 +19,10 @@ struct CoWatchIndexTests {
                 // movies tie and the tie-break by id matters.
                 let pick = generator.nextUniform()
                 let movie = movieIDs[min(movieIDs.count - 1, Int(pick * pick * Double(movieIDs.count)))]
-                watches.append(movieID: movie, userID: id)
+                let time = Date(timeIntervalSince1970: 1_795_608_000 - generator.nextUniform() * 86_400)
+                watches.append(movieID: movie, userID: id, time: time, isLike: false)
                 seen[id, default: []].insert(movie)
-                if generator.nextUniform() < 0.2 { watches.append(movieID: movie, userID: id) }
+                if generator.nextUniform() < 0.2 { watches.append(movieID: movie, userID: id, time: time, isLike: true) }
             }
         }
         return (watches, seen)
@@ -56,10 +58,11 @@ struct CoWatchIndexTests {
     @Test("a movie nobody else's users watched has an empty list; an unknown movie has none")
     func emptyLists() throws {
         var watches = Watches()
-        watches.append(movieID: 5, userID: "ana")
-        watches.append(movieID: 5, userID: "bo")
-        watches.append(movieID: 9, userID: "cy")
-        watches.append(movieID: 10, userID: "cy")
+        let now = Date()
+        watches.append(movieID: 5, userID: "ana", time: now, isLike: false)
+        watches.append(movieID: 5, userID: "bo", time: now, isLike: false)
+        watches.append(movieID: 9, userID: "cy", time: now, isLike: false)
+        watches.append(movieID: 10, userID: "cy", time: now, isLike: true)
         let index = try CoWatchIndex(watches)
         #expect(index.neighbours(of: 5, limit: 10) == [])
         #expect(index.neighbours(of: 9, limit: 10) == [MovieCount(movieID: 10, count: 1)])
@@ -71,7 +74,7 @@ struct CoWatchIndexTests {
     @Test("a build asked to stop throws instead of finishing")
     func cancellation() {
         let (watches, _) = Self.watches(users: 50, movieIDs: Array(1 ... 200), perUser: 1 ... 10, seed: 3)
-        #expect(throws: CoWatchIndex.Cancelled.self) {
+        #expect(throws: CancellationError.self) {
             try CoWatchIndex(watches) { true }
         }
     }

@@ -2,6 +2,7 @@ import ArmoryCore
 import ArmoryKit
 import ArmoryServer
 import Foundation
+import ArmoryStorage
 import Testing
 
 /// Test algorithms that misbehave in each way a real module can.
@@ -62,7 +63,7 @@ struct ArmRecommenderTests {
     /// Every call on the module threads: what these tests check is that a misbehaving module
     /// cannot hold a caller there (the cooperative pool, where the other tests of this process run
     /// their CPU-bound work, would measure that work instead).
-    static let moduleThreadsOnly = ModuleIsolation(inlineLimit: 0, executor: ModuleExecutor(threads: 8))
+    static let moduleThreadsOnly = ModuleIsolation(inlineLimit: 0, executor: ThreadExecutor(threads: 8, name: "test-module"))
     let registry: AlgorithmRegistry = {
         var registry = AlgorithmRegistry()
         for algorithm in [Constant.self, Throwing.self, Sleeping.self, Blocking.self, ThreadReporting.self]
@@ -108,7 +109,7 @@ struct ArmRecommenderTests {
     /// Threads for the timing tests' own code. Swift Testing runs the synchronous tests of every
     /// suite on the cooperative threads (two here), and the statistical ones keep them busy for
     /// seconds; a test awaiting on those threads would measure that, not the module.
-    static let testThreads = ModuleExecutor(threads: 2)
+    static let testThreads = ThreadExecutor(threads: 2, name: "test-module")
 
     @Test("a module that sleeps past its budget, or blocks and ignores cancellation, is answered by the fallback within budget",
           arguments: ["slow", "stuck"])
@@ -189,7 +190,7 @@ struct ArmRecommenderTests {
 struct ModuleIsolationTests {
     @Test("an arm that overran its budget is moved to the module threads; others stay on the cooperative pool")
     func quarantine() async throws {
-        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ModuleExecutor(threads: 2))
+        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ThreadExecutor(threads: 2, name: "test-module"))
         let fixtures = ArmRecommenderTests()
         let recommender = try ArmRecommender(experiment: fixtures.experiment(budget: .milliseconds(30)), registry: fixtures.registry,
                                              failures: ArmFailureCounts(), isolation: isolation)
@@ -202,7 +203,7 @@ struct ModuleIsolationTests {
 
     @Test("on a free slot a module runs on its caller's thread; one that blocks holds its caller until it returns, then its arm moves to the module threads")
     func inlineCalls() async throws {
-        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ModuleExecutor(threads: 2))
+        let isolation = ModuleIsolation(inlineLimit: 1, quarantine: .seconds(60), executor: ThreadExecutor(threads: 2, name: "test-module"))
         let fixtures = ArmRecommenderTests()
         let experiment = Experiment(id: "inline", objective: .ctr, fallback: "control", timeBudget: .milliseconds(30), arms: [
             Arm(name: "control", algorithm: "thread-reporting", weight: 0.5),

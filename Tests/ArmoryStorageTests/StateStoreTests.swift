@@ -112,6 +112,16 @@ struct StateStoreTests {
                 let expected = try await memory.coWatchedMovies(with: movie, limit: 12)
                 #expect(index.neighbours(of: movie, limit: 12) == expected, "movie \(movie)")
             }
+            // The histories a server warms its cache with are what a history read answers,
+            // for the most recently active users first.
+            let warmed = watches.newestHistories(users: 30, limit: 7)
+            #expect(warmed.count == 30)
+            let newest = users.map { user in (user.id, (user.views + user.likes).map(\.time).max() ?? .distantPast) }
+                .sorted { $0.1 > $1.1 }.prefix(30).map(\.0)
+            #expect(warmed.map(\.userID) == newest)
+            for (user, history) in warmed {
+                #expect(history == (try await store.history(of: user, since: nil, limit: 7)), "\(user)")
+            }
         }
     }
 

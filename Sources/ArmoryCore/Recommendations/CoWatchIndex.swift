@@ -1,28 +1,40 @@
 import ArmoryKit
 import Foundation
 
-/// Who watched what: every (movie, user) pair with a view or a like, users numbered in the
-/// order they first appear. A pair may appear more than once (a view and a like);
-/// ``CoWatchIndex`` counts it once.
+/// Every view and like: who watched what, when. Users are numbered in the order they first
+/// appear. ``CoWatchIndex`` counts each (movie, user) pair once, however many events it has;
+/// ``newestHistories(users:limit:)`` gives what a server warms its history cache with.
 public struct Watches: Sendable {
-    /// The movie of each pair.
+    /// The movie of each event.
     public private(set) var movieIDs: [Int] = []
-    /// The user of each pair (same index), numbered `0..<userCount`.
+    /// The user of each event (same index), numbered `0..<userCount`.
     public private(set) var users: [UInt32] = []
+    /// When each event happened, as `Date.timeIntervalSinceReferenceDate` (its own
+    /// representation, so the dates made back from it are equal to the ones given).
+    public private(set) var times: [Double] = []
+    /// Whether each event is a like (otherwise a view).
+    public private(set) var isLike: [Bool] = []
+    /// Each user's id, by number.
+    public private(set) var userIDs: [String] = []
     private var userNumbers: [String: UInt32] = [:]
 
-    /// No pairs.
+    /// No events.
     public init() {}
 
-    /// Adds a pair: `userID` watched `movieID`.
-    public mutating func append(movieID: Int, userID: String) {
+    /// Adds an event: `userID` viewed (or liked) `movieID` at `time`.
+    public mutating func append(movieID: Int, userID: String, time: Date, isLike: Bool) {
         let number = userNumbers[userID] ?? UInt32(userNumbers.count)
-        if number == userNumbers.count { userNumbers[userID] = number }
+        if number == userNumbers.count {
+            userNumbers[userID] = number
+            userIDs.append(userID)
+        }
         movieIDs.append(movieID)
         users.append(number)
+        times.append(time.timeIntervalSinceReferenceDate)
+        self.isLike.append(isLike)
     }
 
-    /// How many pairs.
+    /// How many events.
     public var count: Int { movieIDs.count }
 
     /// How many distinct users.
@@ -50,9 +62,6 @@ public struct CoWatchIndex: Sendable {
     private let neighbours: [Int32]
     private let counts: [Int32]
 
-    /// Thrown when a build is cancelled before it finishes.
-    public struct Cancelled: Error {}
-
     /// An index with no lists.
     public init(listLength: Int = 200) {
         self.listLength = listLength
@@ -64,13 +73,13 @@ public struct CoWatchIndex: Sendable {
 
     /// Builds the lists of every movie in `watches`. `isCancelled` is asked every few dozen
     /// movies, so a build running when the server shuts down ends promptly (throwing
-    /// ``Cancelled``).
+    /// `CancellationError`).
     public init(_ watches: Watches, listLength: Int = 200, isCancelled: () -> Bool = { false }) throws {
         self.listLength = max(1, listLength)
         let graph = WatchGraph(watches)
         var builder = ListBuilder(movies: graph.movieIDs.count, listLength: self.listLength)
         for movie in 0..<graph.movieIDs.count {
-            if movie % 64 == 0, isCancelled() { throw Cancelled() }
+            if movie % 64 == 0, isCancelled() { throw CancellationError() }
             builder.appendList(of: movie, in: graph)
         }
         movieIDs = graph.movieIDs

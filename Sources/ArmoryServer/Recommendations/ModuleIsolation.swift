@@ -1,10 +1,13 @@
+import ArmoryStorage
 import Foundation
 import Synchronization
 
 /// Decides where a module call runs. Calls of an arm whose module answers quickly start at once
 /// on the calling request's thread and stay on Swift's cooperative pool, which costs no thread
-/// hop (see ``TimeBudget``); the module threads of ``ModuleExecutor`` cost two thread wake-ups
-/// per call, which only pays for itself when the call is long:
+/// hop (see ``TimeBudget``). The module threads (a ``ThreadExecutor``) cost two thread wake-ups
+/// per call, which pays for itself when the call is long, and a module that blocks its thread
+/// there stalls only itself, not the cooperative threads every request (and the timer that
+/// enforces the budget) needs:
 ///
 /// - an arm whose calls take longer than ``inlineCallCost`` on average (its ``ModuleCallCost``)
 ///   runs on the module threads: a long call on the cooperative pool holds one of the few
@@ -16,14 +19,15 @@ import Synchronization
 public final class ModuleIsolation: Sendable {
     /// The isolation every ``ArmRecommender`` uses unless given another.
     public static let shared = ModuleIsolation(
-        inlineLimit: max(1, ProcessInfo.processInfo.activeProcessorCount - 1), executor: .shared)
+        inlineLimit: max(1, ProcessInfo.processInfo.activeProcessorCount - 1),
+        executor: ThreadExecutor(threads: max(8, 4 * ProcessInfo.processInfo.activeProcessorCount), name: "armory-module"))
 
     /// The most calls on the cooperative pool at once.
     public let inlineLimit: Int
     /// How long an arm that overran stays on the module threads.
     public let quarantine: Duration
     /// The module threads.
-    public let executor: ModuleExecutor
+    public let executor: ThreadExecutor
     /// Calls on the cooperative pool now. An atomic, not a lock: it is taken and given back
     /// on every request, by every cooperative thread.
     private let inline = Atomic<Int>(0)
@@ -34,7 +38,7 @@ public final class ModuleIsolation: Sendable {
 
     /// Isolation with at most `inlineLimit` calls on the cooperative pool (0: every call on
     /// `executor`'s threads).
-    public init(inlineLimit: Int, quarantine: Duration = .seconds(60), executor: ModuleExecutor) {
+    public init(inlineLimit: Int, quarantine: Duration = .seconds(60), executor: ThreadExecutor) {
         self.inlineLimit = inlineLimit
         self.quarantine = quarantine
         self.executor = executor

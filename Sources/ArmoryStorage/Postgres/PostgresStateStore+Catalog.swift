@@ -86,9 +86,10 @@ extension PostgresStateStore {
     public func watches() async throws -> Watches {
         try await mapErrors {
             var watches = Watches()
-            let rows = try await client.query("SELECT movie_id, user_id FROM views UNION ALL SELECT movie_id, user_id FROM likes", logger: logger)
-            for try await (movieID, user) in rows.decode((Int, String).self) {
-                watches.append(movieID: movieID, userID: user)
+            let rows = try await client.query("SELECT movie_id, user_id, at, 0 FROM views UNION ALL SELECT movie_id, user_id, at, 1 FROM likes",
+                                              logger: logger)
+            for try await (movieID, user, time, kind) in rows.decode((Int, String, Date, Int).self) {
+                watches.append(movieID: movieID, userID: user, time: time, isLike: kind == 1)
             }
             return watches
         }

@@ -96,9 +96,9 @@ extension SQLiteStateStore {
     public func watches() async throws -> Watches {
         try await read { db in
             var watches = Watches()
-            let rows = try Row.fetchCursor(db, sql: "SELECT movie_id, user_id FROM views UNION ALL SELECT movie_id, user_id FROM likes")
+            let rows = try Row.fetchCursor(db, sql: "SELECT movie_id, user_id, at, 0 FROM views UNION ALL SELECT movie_id, user_id, at, 1 FROM likes")
             while let row = try rows.next() {
-                watches.append(movieID: row[0], userID: row[1])
+                watches.append(movieID: row[0], userID: row[1], time: Date(timeIntervalSince1970: row[2]), isLike: row[3] as Int == 1)
             }
             return watches
         }

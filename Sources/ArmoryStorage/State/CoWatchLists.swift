@@ -4,20 +4,15 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The co-watched lists requests read: a ``CoWatchIndex`` of the state store's views and likes,
 /// built in the background and rebuilt every `interval` (a `Service`), so that a request reads a
 /// list from memory instead of joining the views table. Views posted since the last build count
 /// from the next one.
 ///
-/// A build runs on a thread of its own at a lower scheduling priority, outside Swift's
-/// cooperative pool: it never holds a thread that requests need, and on a busy machine it takes
-/// the CPU the requests leave.
+/// A build (reading every view and counting) runs on ``ThreadExecutor/background``, at a lower
+/// priority and outside Swift's cooperative pool: it never holds a thread requests need.
 public final class CoWatchLists: Service, Sendable {
     /// What the last build did, for `/metrics`.
     public struct Status: Sendable, Hashable {
@@ -74,13 +69,17 @@ public final class CoWatchLists: Service, Sendable {
         state.withLockedValue { $0.status }
     }
 
-    /// Builds the index from the store now and serves it. On failure the previous index keeps
-    /// serving and the error is thrown.
-    public func rebuild() async throws {
+    /// Builds the index from the store now and serves it, and returns what it was built from. On
+    /// failure the previous index keeps serving and the error is thrown.
+    @discardableResult
+    public func rebuild() async throws -> Watches {
         let started = ContinuousClock.now
         do {
-            let watches = try await store.watches()
-            let index = try await Self.build(watches, listLength: listLength)
+            let (watches, index) = try await withTaskExecutorPreference(ThreadExecutor.background) { [store, listLength] in
+                let watches = try await store.watches()
+                let index = try CoWatchIndex(watches, listLength: listLength) { Task.isCancelled }
+                return (watches, index)
+            }
             let elapsed = (ContinuousClock.now - started) / .seconds(1)
             let waiters = state.withLockedValue { state in
                 state.index = index
@@ -93,6 +92,7 @@ public final class CoWatchLists: Service, Sendable {
             }
             for waiter in waiters { waiter.resume(returning: index) }
             logger.debug("co-watch lists built", metadata: ["pairs": "\(watches.count)", "seconds": "\(elapsed)"])
+            return watches
         } catch {
             state.withLockedValue { $0.status.failures += 1 }
             throw error
@@ -122,41 +122,5 @@ public final class CoWatchLists: Service, Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume(throwing: CancellationError()) }
-    }
-
-    /// Builds on a thread of its own at a lower priority; cancelling the caller stops the build.
-    private static func build(_ watches: Watches, listLength: Int) async throws -> CoWatchIndex {
-        let cancelled = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
-                    #if canImport(Glibc)
-                    // On Linux the nice value belongs to each thread: 0 names this one.
-                    setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-                    #endif
-                    do {
-                        let index = try CoWatchIndex(watches, listLength: listLength) { cancelled.isSet }
-                        continuation.resume(returning: index)
-                    } catch {
-                        continuation.resume(throwing: CancellationError())
-                    }
-                }
-                thread.name = "armory-co-watch"
-                thread.start()
-            }
-        } onCancel: {
-            cancelled.set()
-        }
-    }
-}
-
-/// A flag one thread sets and another polls.
-private final class CancellationFlag: Sendable {
-    private let value = Atomic(false)
-
-    var isSet: Bool { value.load(ordering: .relaxed) }
-
-    func set() {
-        value.store(true, ordering: .relaxed)
     }
 }

@@ -60,6 +60,11 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return try await pending!.value
     }
 
+    /// Stores `value` for `key`, as a load would have.
+    func insert(_ value: Value, for key: Key) {
+        store(value, for: key)
+    }
+
     /// Forgets `key` (the next caller loads it).
     func remove(_ key: Key) {
         state.withLockedValue { $0.entries[key] = nil }

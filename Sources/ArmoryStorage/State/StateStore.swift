@@ -34,8 +34,9 @@ public protocol StateStore: Sendable {
     func history(of userID: String, since: Date?, limit: Int) async throws -> UserHistory
     /// The most viewed movies since `since`, optionally in `genre`; ties by smaller id.
     func popularMovies(genre: String?, since: Date?, limit: Int) async throws -> [MovieCount]
-    /// Every (movie, user) pair with a view or a like, users numbered: what the co-watch index
-    /// (``CoWatchLists``) is built from, read whole in the background, never for a request.
+    /// Every view and like (movie, user, time): what the co-watch index (``CoWatchLists``) is
+    /// built from and a server's history cache is warmed with, read whole in the background,
+    /// never for a request.
     func watches() async throws -> Watches
     /// How many movies, distinct users, views and likes the store holds.
     func counts() async throws -> StateCounts

@@ -42,6 +42,7 @@ public final class StoreDataSource: DataSource {
 
     private let store: any StateStore
     private let coWatch: CoWatchLists
+    private let hotUsers: Int
     private let reads: ConcurrencyLimit
     private let catalogCache: LoadingCache<Int, MovieCatalog>
     private let histories: LoadingCache<String, UserHistory>
@@ -61,12 +62,25 @@ public final class StoreDataSource: DataSource {
     public init(store: any StateStore, coWatch: CoWatchLists, lifetimes: Lifetimes = Lifetimes(), concurrentReads: Int = 4) {
         self.store = store
         self.coWatch = coWatch
+        hotUsers = lifetimes.hotUsers
         reads = ConcurrencyLimit(concurrentReads)
         histories = LoadingCache(capacity: lifetimes.hotUsers, lifetime: lifetimes.historyLifetime, staleLifetime: lifetimes.historyLifetime)
         // Expired values are served for up to ten lifetimes while they reload.
         catalogCache = LoadingCache(capacity: 1, lifetime: lifetimes.catalogRefresh, staleLifetime: lifetimes.catalogRefresh * 10)
         popular = LoadingCache(capacity: 1_000, lifetime: lifetimes.listLifetime, staleLifetime: lifetimes.listLifetime * 10)
         allTimePopular = LoadingCache(capacity: 100, lifetime: lifetimes.allTimeListLifetime, staleLifetime: lifetimes.allTimeListLifetime * 10)
+    }
+
+    /// Fills what requests read before the server takes any, from one read of every view and
+    /// like: the catalog, the co-watch lists, and the histories of the most recently active
+    /// users (as many as the cache keeps), so that no first request waits for the store.
+    public func warmUp() async throws {
+        _ = try await catalog()
+        let watches = try await coWatch.rebuild()
+        let histories = try await withTaskExecutorPreference(ThreadExecutor.background) { [hotUsers] in
+            watches.newestHistories(users: hotUsers, limit: Self.historyLimit)
+        }
+        for (user, history) in histories { self.histories.insert(history, for: user) }
     }
 
     public func catalog() async throws -> MovieCatalog {
