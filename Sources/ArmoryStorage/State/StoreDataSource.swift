@@ -21,9 +21,9 @@ public final class StoreDataSource: DataSource {
     public struct Lifetimes: Sendable {
         /// How often the catalog is reloaded.
         public var catalogRefresh: Duration = .seconds(60)
-        /// How long a user's history is reused. The views and likes this server stores are added
-        /// to it as they arrive; those another server stores (replicas sharing PostgreSQL) show
-        /// once it expires.
+        /// How long a user's history is reused (and then served for as long again while it is
+        /// read afresh). The views and likes this server stores are added to it as they arrive;
+        /// those another server stores (replicas sharing PostgreSQL) show within two lifetimes.
         public var historyLifetime: Duration = .seconds(60)
         /// How long a popular list of a window is reused.
         public var listLifetime: Duration = .seconds(30)
