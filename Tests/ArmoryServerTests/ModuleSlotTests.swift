@@ -36,4 +36,22 @@ struct ModuleSlotTests {
         isolation.quarantine("e/slow")
         #expect(isolation.isQuarantined("e/slow") && !isolation.enterInline("e/slow"))
     }
+
+    @Test("an arm's calls are placed by their recent average: new and quick ones inline, slow ones on the module threads")
+    func callCost() {
+        let cost = ModuleCallCost(arm: "e/a")
+        #expect(cost.isShort && cost.averageNanoseconds == 0, "a new arm runs inline")
+        cost.record(nanoseconds: 2_000)
+        #expect(cost.averageNanoseconds == 2_000 && cost.isShort)
+        // Each call weighs an eighth: after enough 80 µs calls the average passes 20 µs.
+        var calls = 0
+        while cost.isShort {
+            cost.record(nanoseconds: 80_000)
+            calls += 1
+        }
+        #expect(calls == 2, "2 → 11.75 → 20.28 µs")
+        #expect(cost.averageNanoseconds >= ModuleIsolation.inlineCallCost)
+        for _ in 0..<40 { cost.record(nanoseconds: 1_000) }
+        #expect(cost.isShort, "quick again, inline again")
+    }
 }
