@@ -32,7 +32,8 @@ func benchmarkMetrics() async {
         try await base.execute("CREATE DATABASE \(name)")
         var components = URLComponents(string: url)!
         components.path = "/\(name)"
-        let client = try ClickHouseClient(url: components.string!)
+        // The 10M-event load below is one statement that runs longer than a server's queries.
+        let client = try ClickHouseClient(url: components.string!, timeout: .seconds(600))
         let store = ClickHouseMetricsStore(client: client)
         try await store.prepare()
 

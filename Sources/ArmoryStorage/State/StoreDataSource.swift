@@ -77,7 +77,7 @@ public final class StoreDataSource: DataSource {
     public func warmUp() async throws {
         _ = try await catalog()
         let watches = try await coWatch.rebuild()
-        let histories = try await withTaskExecutorPreference(ThreadExecutor.background) { [hotUsers] in
+        let histories = await withTaskExecutorPreference(ThreadExecutor.background) { [hotUsers] in
             watches.newestHistories(users: hotUsers, limit: Self.historyLimit)
         }
         for (user, history) in histories { self.histories.insert(history, for: user) }
