@@ -70,6 +70,34 @@ struct ModuleLoaderTests {
         #expect(reasons["libBroken.so"] == "algorithm 'broken' cannot be created with its default parameters: the model file is missing")
     }
 
+    @Test("a module file cut short is refused before the dynamic loader maps it, and the others load")
+    func truncatedFiles() throws {
+        let bad = try SharedLibraryBuilder.temporaryDirectory("cut-modules")
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: BuiltModules.directory + "/libPopularity.so"))
+        // The first 4 KB stopped the process with a bus error inside dlopen before the check.
+        let cuts = ["libFirst4K.so": 4_096, "libHalf.so": whole.count / 2, "libHeaderOnly.so": 64, "libTiny.so": 10, "libEmpty.so": 0]
+        for (name, length) in cuts {
+            try whole.prefix(length).write(to: bad.appendingPathComponent(name))
+        }
+        var foreign = whole
+        foreign[18] = 0xB7  // e_machine: AArch64 (or x86-64 on an AArch64 host)
+        foreign[19] = 0
+        if foreign[18...19] == whole[18...19] { foreign[18] = 0x3E }
+        try foreign.write(to: bad.appendingPathComponent("libForeign.so"))
+
+        var registry = AlgorithmRegistry()
+        let report = ModuleLoader(directories: [BuiltModules.directory, bad.path]).load(into: &registry, logger: BuiltModules.quietLogger)
+        #expect(report.loaded.map(\.name).sorted() == BuiltModules.loaded.report.loaded.map(\.name).sorted())
+        let reasons = Dictionary(uniqueKeysWithValues: report.refused.filter { $0.file.hasPrefix(bad.path) }
+            .map { (URL(fileURLWithPath: $0.file).lastPathComponent, $0.reason) })
+        #expect(reasons.keys.sorted() == (Array(cuts.keys) + ["libForeign.so"]).sorted())
+        #expect(reasons["libFirst4K.so"]?.contains("is cut short") == true, "\(reasons["libFirst4K.so"] ?? "loaded")")
+        #expect(reasons["libHalf.so"]?.contains("is cut short") == true, "\(reasons["libHalf.so"] ?? "loaded")")
+        #expect(reasons["libTiny.so"] == "not a loadable shared library: the file is 10 bytes, too short to be a shared library")
+        #expect(reasons["libForeign.so"]?.contains("built for another processor") == true)
+    }
+
     @Test("the registry refuses unknown algorithms and bad parameters with messages that name them")
     func registryErrors() throws {
         let registry = BuiltModules.registry

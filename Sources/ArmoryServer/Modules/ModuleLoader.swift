@@ -148,6 +148,9 @@ public struct ModuleLoader: Sendable {
     }
 
     private func loadModule(at file: String, into registry: inout AlgorithmRegistry) -> Result<[AlgorithmDescriptor], Refusal> {
+        if let problem = SharedLibraryFile.problem(at: file) {
+            return .failure(Refusal(reason: "not a loadable shared library: the file \(problem)"))
+        }
         guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
             let detail = dlerror().map { String(cString: $0) } ?? "unknown error"
             return .failure(Refusal(reason: "not a loadable shared library: \(detail)"))
