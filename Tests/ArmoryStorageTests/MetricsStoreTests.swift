@@ -65,6 +65,28 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("an event id is unique within its decision: the same id on two decisions counts for both, a retry once",
+              arguments: MetricsKind.allCases)
+        func eventIDRule(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let time = Self.start.addingTimeInterval(60)
+                func impression(_ decision: String) -> Event {
+                    Event(eventID: decision, type: .impression, time: time, decisionID: decision, experiment: "watch", arm: "a",
+                          configVersion: 1, weightVersion: 1, userID: "u-\(decision)", items: [1, 2])
+                }
+                func engagement(_ decision: String, _ value: Double) -> Event {
+                    Event(eventID: "e-1", type: .engagement, time: time, decisionID: decision, experiment: "watch", arm: "a",
+                          configVersion: 1, weightVersion: 1, decisionTime: time, userID: "u-\(decision)", value: value)
+                }
+                try await store.insert([impression("d-a"), impression("d-b"), engagement("d-a", 3), engagement("d-b", 5)])
+                try await store.insert([engagement("d-a", 3), engagement("d-b", 5)])  // a client's retry
+                let totals = try await store.aggregates([ExperimentPhase(experiment: "watch", since: Self.start)])
+                #expect(totals.count == 1 && totals.first?.trials == 2)
+                #expect(totals.first?.engagementSum == 8, "3 for d-a and 5 for d-b, each once")
+                #expect(totals.first?.engagementSumOfSquares == 34)
+            }
+        }
+
         @Test("events before the phase start do not count, and other experiments are not read", arguments: MetricsKind.allCases)
         func phases(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in

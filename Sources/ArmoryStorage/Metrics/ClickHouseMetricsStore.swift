@@ -74,7 +74,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
 
     /// Per decision, then per arm: `SELECT experiment, arm, [hour,] trials, clicked, converted,
     /// engagement_sum, engagement_squares` over the events matching `condition`. Each
-    /// decision's engagement is summed over distinct event ids.
+    /// decision's engagement counts each event id once (the first of its values the array
+    /// holds), as SQLite's unique index keeps the first stored.
     private static func exactTotals(prewhere: String? = nil, where condition: String, byHour: Bool) -> String {
         let hour = byHour ? "toStartOfHour(decision_time) AS hour, " : ""
         let groupHour = byHour ? ", hour" : ""
@@ -86,7 +87,10 @@ public struct ClickHouseMetricsStore: MetricsStore {
               SELECT experiment, arm, \(hour)decision_id,
                      max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                      max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
-                     arraySum(arrayMap(pair -> tupleElement(pair, 2), groupUniqArrayIf((event_id, value), type = 'engagement'))) AS engagement
+                     groupArrayIf((event_id, value), type = 'engagement') AS engagements,
+                     arraySum(arrayMap(pair -> tupleElement(pair, 2), arrayFilter((pair, index) ->
+                       indexOf(arrayMap(other -> tupleElement(other, 1), engagements), tupleElement(pair, 1)) = index,
+                       engagements, arrayEnumerate(engagements)))) AS engagement
               FROM events
               \(prewhere.map { "PREWHERE \($0)" } ?? "")
               WHERE \(condition)

@@ -9,8 +9,8 @@ import GRDB
 /// its end: nothing an impression writes lands on a random page of a file that grows by
 /// megabytes a second under load. (The first layout was keyed by the random event id, and
 /// writing it took nearly half of a busy embedded server's CPU.) So repeats are handled by kind:
-/// a repeated outcome, view or like is ignored on insert (a unique index on the event id of
-/// those rows only); a repeated impression is stored again and counts once, because totals
+/// a repeated outcome, view or like is ignored on insert (a unique index on the decision and
+/// event id of those rows only); a repeated impression is stored again and counts once, because totals
 /// count decisions. An impression's event id is its decision id, so it is not stored twice.
 public final class SQLiteMetricsStore: MetricsStore {
     /// The default file, relative to the working directory.
@@ -18,8 +18,9 @@ public final class SQLiteMetricsStore: MetricsStore {
 
     /// The file's layout, kept in `PRAGMA user_version`: 0 for a new file or the first layout
     /// (keyed by event id), which ``prepare()`` rewrites into this one; 1 before impressions
-    /// recorded which arm served them and how the module failed (two columns added).
-    static let layoutVersion = 2
+    /// recorded which arm served them and how the module failed (two columns added); 2 while
+    /// an event id was unique across all decisions rather than within its decision.
+    static let layoutVersion = 3
 
     private let pool: DatabasePool
     private let path: String
@@ -54,17 +55,24 @@ public final class SQLiteMetricsStore: MetricsStore {
             switch version {
             case Self.layoutVersion:
                 return
-            case 1:
-                try db.execute(sql: """
-                    ALTER TABLE events ADD COLUMN served_by TEXT NOT NULL DEFAULT '';
-                    ALTER TABLE events ADD COLUMN failure TEXT NOT NULL DEFAULT ''
-                    """)
+            case 1, 2:
+                if version == 1 {
+                    try db.execute(sql: """
+                        ALTER TABLE events ADD COLUMN served_by TEXT NOT NULL DEFAULT '';
+                        ALTER TABLE events ADD COLUMN failure TEXT NOT NULL DEFAULT ''
+                        """)
+                }
+                try db.execute(sql: "DROP INDEX IF EXISTS events_by_id; \(Self.uniqueEventIndex)")
             default:
                 try Self.createTable(db)
             }
             try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
         }
     }
+
+    /// An event id is unique within its decision (within all views and likes, which have none),
+    /// the rule the ClickHouse store applies too: two clients may both call their click "c-1".
+    static let uniqueEventIndex = "CREATE UNIQUE INDEX events_unique_per_decision ON events (decision_id, event_id) WHERE event_id IS NOT NULL"
 
     /// Creates the table, moving the rows of a first-layout table into it.
     private static func createTable(_ db: Database) throws {
@@ -84,7 +92,7 @@ public final class SQLiteMetricsStore: MetricsStore {
               served_by TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL DEFAULT '',
               CHECK ((type = 'impression') = (event_id IS NULL))
             );
-            CREATE UNIQUE INDEX events_by_id ON events (event_id) WHERE event_id IS NOT NULL;
+            \(uniqueEventIndex);
             CREATE INDEX events_by_time ON events (experiment, decision_time);
             """)
         if firstLayout {
