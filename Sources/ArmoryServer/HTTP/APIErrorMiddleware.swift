@@ -1,3 +1,4 @@
+import ArmoryStorage
 import Hummingbird
 import Logging
 
@@ -10,6 +11,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as StorageError where error.code == .unreachable {
+            // A store that is away comes back: clients should retry, not report a bug.
+            context.logger.warning("store unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw APIError.unavailable("store_unavailable", "a store is unavailable; retry shortly", retryAfter: 5)
         } catch let error as HTTPError {
             throw APIError(error.status, Self.code(for: error.status), error.body ?? Self.message(for: error.status, request), headers: error.headers)
         } catch {

@@ -97,6 +97,9 @@ public final class ServerMetrics: Sendable {
             catchUp("armory_events_spooled_total", to: writer.spooled)
             catchUp("armory_event_store_failures_total", to: writer.failures)
             catchUp("armory_history_append_failures_total", to: writer.historyFailures)
+            set("armory_history_spool_bytes", to: Double(writer.historySpoolBytes))
+            catchUp("armory_history_spooled_total", to: writer.historySpooled)
+            catchUp("armory_history_rejected_total", to: writer.historyRejected)
         }
         if let coWatch {
             set("armory_co_watch_built_timestamp_seconds", to: coWatch.builtAt?.timeIntervalSince1970 ?? 0)

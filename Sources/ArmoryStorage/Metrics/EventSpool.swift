@@ -11,10 +11,11 @@ final class EventSpool {
     let url: URL
     private let offsetURL: URL
 
-    init(directory: String) throws {
+    /// The spool `name` (`events.spool` for the metrics store) in `directory`.
+    init(directory: String, name: String = "events.spool") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        url = URL(fileURLWithPath: directory).appendingPathComponent("events.spool")
-        offsetURL = URL(fileURLWithPath: directory).appendingPathComponent("events.spool.offset")
+        url = URL(fileURLWithPath: directory).appendingPathComponent(name)
+        offsetURL = URL(fileURLWithPath: directory).appendingPathComponent(name + ".offset")
         if !FileManager.default.fileExists(atPath: url.path) {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
@@ -96,8 +97,19 @@ final class EventSpool {
         var underlying: any Error
     }
 
-    /// Moves an unreadable batch to `events.spool.rejected` for a person to look at, and skips it.
+    /// Moves an unreadable batch to `<name>.rejected` for a person to look at, and skips it.
     func setAside(_ batch: UnreadableBatch) throws {
+        try appendRejected(batch.line)
+        try markReplayed(upTo: batch.end)
+    }
+
+    /// Keeps events the store refuses (not: cannot be reached) in `<name>.rejected`, for a
+    /// person to look at, so that they stop holding up the batches behind them.
+    func reject(_ events: [Event]) throws {
+        try appendRejected(try HistoryCoding.encodeData(events))
+    }
+
+    private func appendRejected(_ line: Data) throws {
         let rejected = url.appendingPathExtension("rejected")
         if !FileManager.default.fileExists(atPath: rejected.path) {
             _ = FileManager.default.createFile(atPath: rejected.path, contents: nil)
@@ -105,9 +117,8 @@ final class EventSpool {
         let handle = try FileHandle(forWritingTo: rejected)
         defer { try? handle.close() }
         try handle.seekToEnd()
-        try handle.write(contentsOf: batch.line + Data("\n".utf8))
+        try handle.write(contentsOf: line + Data("\n".utf8))
         try handle.synchronize()
-        try markReplayed(upTo: batch.end)
     }
 
     /// Records that everything before `end` has been replayed; empties the file when nothing

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// Where a flush puts events: the store, or the spool when the store fails or older batches
-/// wait there; the spool's replay; and the views and likes appended to users' histories.
+/// wait there, and the spool's replay. (Users' histories: EventWriter+History.swift.)
 extension EventWriter {
     func persist(_ events: [Event], storeDeadline: Duration?) async -> Result<Void, NotDurable> {
         var remaining = events[...]
@@ -77,20 +77,5 @@ extension EventWriter {
             $0.retryAfter = retryAfter
         }
         logger.warning("metrics store failed; spooling events until it answers", metadata: ["error": "\(error)"])
-    }
-
-    func appendHistory(_ events: [Event]) async {
-        guard let history else { return }
-        let views = events.filter { $0.type == .view }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        let likes = events.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        guard !views.isEmpty || !likes.isEmpty else { return }
-        do {
-            try await history.appendViews(views)
-            try await history.appendLikes(likes)
-            onHistoryAppended(views, likes)
-        } catch {
-            state.withLockedValue { $0.statistics.historyFailures += 1 }
-            logger.warning("cannot append views and likes to users' histories", metadata: ["error": "\(error)"])
-        }
     }
 }

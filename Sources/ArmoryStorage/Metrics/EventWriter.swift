@@ -35,6 +35,9 @@ public final class EventWriter: Service, Sendable {
         /// On shutdown, how long the store may take for the last inserts and the spool's
         /// replay before the rest is left in the spool (a hung store must not hold the exit).
         public var shutdownStoreDeadline: Duration = .seconds(1)
+        /// How long the state store may take to append a flush's views and likes before they go
+        /// to the history spool instead (a hung store must not hold up acknowledgements).
+        public var historyDeadline: Duration = .seconds(2)
         /// The spool's folder.
         public var spoolDirectory: String
 
@@ -73,6 +76,12 @@ public final class EventWriter: Service, Sendable {
         public var failures = 0
         /// Failed history appends (views and likes into the state store).
         public var historyFailures = 0
+        /// Views and likes written to the history spool.
+        public var historySpooled = 0
+        /// Views and likes the state store refused, set aside in `history.spool.rejected`.
+        public var historyRejected = 0
+        /// Bytes in the history spool not yet replayed.
+        public var historySpoolBytes = 0
     }
 
     struct Waiter {
@@ -86,6 +95,7 @@ public final class EventWriter: Service, Sendable {
         var pendingSince: ContinuousClock.Instant?
         var isStopping = false
         var retryAfter: ContinuousClock.Instant?
+        var historyRetryAfter: ContinuousClock.Instant?
         var statistics = Statistics()
 
         mutating func append(_ events: [Event]) {
@@ -101,9 +111,11 @@ public final class EventWriter: Service, Sendable {
     let logger: Logger
     let state = NIOLockedValueBox(State())
     let spool: Mutex<EventSpool>
+    /// Views and likes waiting for `history` (empty without one).
+    let historySpool: Mutex<EventSpool>
 
     /// A writer into `store`. Views and likes are also appended to `history` (the state store),
-    /// after which `onHistoryAppended` is given them.
+    /// after which `onHistoryAppended` is given them; they are acknowledged once in both.
     public init(
         store: any MetricsStore, history: (any StateStore)? = nil, configuration: Configuration,
         logger: Logger = Logger(label: "armory.events"),
@@ -115,6 +127,7 @@ public final class EventWriter: Service, Sendable {
         self.logger = logger
         self.onHistoryAppended = onHistoryAppended
         spool = Mutex(try EventSpool(directory: configuration.spoolDirectory))
+        historySpool = Mutex(try EventSpool(directory: configuration.spoolDirectory, name: "history.spool"))
     }
 
     /// Queues `events` and returns once they are durable. Throws ``Busy`` when the queue is
@@ -157,6 +170,7 @@ public final class EventWriter: Service, Sendable {
             return statistics
         }
         statistics.spoolBytes = spool.withLock { $0.pendingBytes }
+        statistics.historySpoolBytes = historySpool.withLock { $0.pendingBytes }
         return statistics
     }
 
@@ -196,6 +210,7 @@ public final class EventWriter: Service, Sendable {
                 group.addTask {
                     while !self.isStopping && !Task.isCancelled {
                         await self.replaySpool()
+                        await self.replayHistorySpool()
                         try? await Task.sleep(for: self.configuration.flushInterval)
                     }
                 }
@@ -205,7 +220,10 @@ public final class EventWriter: Service, Sendable {
         }
         await flush(storeDeadline: configuration.shutdownStoreDeadline)
         // What the spool holds replays at the next start if the store is not quick now.
-        _ = try? await withDeadline(configuration.shutdownStoreDeadline) { await self.replaySpool() }
+        _ = try? await withDeadline(configuration.shutdownStoreDeadline) {
+            await self.replaySpool()
+            await self.replayHistorySpool()
+        }
     }
 
     private var isStopping: Bool { state.withLockedValue { $0.isStopping } }
@@ -234,13 +252,16 @@ public final class EventWriter: Service, Sendable {
             return (state.pending, state.waiters)
         }
         guard !events.isEmpty else { return }
-        let outcome = await persist(events, storeDeadline: storeDeadline)
+        var outcome = await persist(events, storeDeadline: storeDeadline)
+        // Before the answer: an acknowledged view is in the history or its spool.
+        if case .success = outcome {
+            outcome = await persistHistory(events, storeDeadline: storeDeadline)
+        }
         for waiter in waiters {
             switch outcome {
             case .success: waiter.continuation.resume()
             case .failure(let error): waiter.continuation.resume(throwing: error)
             }
         }
-        if case .success = outcome { await appendHistory(events) }
     }
 }

@@ -135,11 +135,14 @@ public final class PostgresStateStore: StateStore, Service {
                 return StorageError(.invalidLocation, "\(location): \(message)")
             case "P0001" where message.contains("append-only"):
                 return StorageError(.refused, "\(location): \(message)")
+            case _ where state.hasPrefix("08") || state.hasPrefix("57P") || (state == "55000" && message.contains("accepting connections")):
+                // Connection exceptions, and a server shutting down or starting up: it comes back.
+                return StorageError(.unreachable, "cannot reach \(location): \(message)")
             default:
                 return StorageError(.failed, "\(location): \(message)")
             }
         }
-        if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .uncleanShutdown {
+        if [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection].contains(error.code) {
             return StorageError(.unreachable, "cannot reach \(location): \(Self.connectionProblem(error.underlying))")
         }
         return StorageError(.failed, "\(location): \(error.code)")
