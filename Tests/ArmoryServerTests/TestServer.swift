@@ -15,10 +15,10 @@ enum TestServer {
     static let duel = duel(id: "duel", minTrialsPerArm: 30)
 
     /// Popularity against personal history, updating every second after `minTrialsPerArm` trials.
-    static func duel(id: String, minTrialsPerArm: Int) -> String {
+    static func duel(id: String, minTrialsPerArm: Int, objective: String = "ctr") -> String {
         """
         id: \(id)
-        objective: ctr
+        objective: \(objective)
         policy: thompson
         fallback: popular
         arms:

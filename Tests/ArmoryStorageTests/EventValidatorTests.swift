@@ -84,6 +84,17 @@ struct EventValidatorTests {
         #expect(event.eventID == "made-1" && event.decisionID.isEmpty && event.experiment.isEmpty && event.userID == "bo")
     }
 
+    @Test("values at the edges of the limits are accepted")
+    func edges() throws {
+        let engagement = try Self.validator.validate(EventInput(type: "engagement", decisionID: Self.decisionID, value: 1e9), now: Self.now)
+        #expect(engagement.value == 1e9)
+        let old = Self.now.addingTimeInterval(-364 * 86_400)
+        let view = try Self.validator.validate(
+            EventInput(type: "view", userID: String(repeating: "é", count: 128), movieID: Int(Int32.max), time: old), now: Self.now)
+        #expect(view.time == old && view.movieID == Int(Int32.max) && view.userID.utf8.count == 256)
+        #expect(try Self.validator.validate(EventInput(type: "view", userID: "ünïcödé 用户 🙂", movieID: 1), now: Self.now).userID == "ünïcödé 用户 🙂")
+    }
+
     @Test("each bad event gets its own typed error", arguments: [
         (EventInput(type: "impression", decisionID: "x"), EventError.Code.invalidType),
         (EventInput(type: "purchase", userID: "ana"), .invalidType),
@@ -97,7 +108,22 @@ struct EventValidatorTests {
         (EventInput(type: "engagement", decisionID: "SELF", value: .nan), .invalidValue),
         (EventInput(type: "engagement", decisionID: "SELF", value: .infinity), .invalidValue),
         (EventInput(type: "engagement", decisionID: "SELF"), .missingField),
-        (EventInput(type: "conversion", decisionID: "SELF", time: now.addingTimeInterval(3_600)), .futureTime),
+        (EventInput(type: "engagement", decisionID: "SELF", value: 1e200), .invalidValue),
+        (EventInput(type: "engagement", decisionID: "SELF", value: 1e9 + 1), .invalidValue),
+        (EventInput(type: "click", decisionID: "SELF", movieID: 42, value: 3), .invalidValue),
+        (EventInput(type: "view", userID: "ana", movieID: 1 << 40), .invalidValue),
+        (EventInput(type: "click", decisionID: "SELF", movieID: 42, position: -1), .notServed),
+        (EventInput(type: "view", userID: "ana", movieID: 1, position: 100), .invalidValue),
+        (EventInput(type: "view", userID: "ana", movieID: 1, time: Date(timeIntervalSince1970: -10_000_000_000_000)), .invalidTime),
+        (EventInput(type: "like", userID: "ana", movieID: 1, time: Date(timeIntervalSince1970: -1e300)), .invalidTime),
+        (EventInput(type: "like", userID: "ana", movieID: 1, time: Date(timeIntervalSince1970: 1e300)), .invalidTime),
+        (EventInput(type: "view", userID: "ana", movieID: 1, time: now.addingTimeInterval(-366 * 86_400)), .invalidTime),
+        (EventInput(type: "view", userID: "a\u{0}b", movieID: 1), .invalidUserID),
+        (EventInput(type: "view", userID: "a\nb", movieID: 1), .invalidUserID),
+        (EventInput(type: "view", userID: "a\u{85}b", movieID: 1), .invalidUserID),
+        (EventInput(type: "view", userID: String(repeating: "é", count: 129), movieID: 1), .invalidUserID),
+        (EventInput(type: "view", userID: "", movieID: 1), .invalidUserID),
+        (EventInput(type: "conversion", decisionID: "SELF", time: now.addingTimeInterval(3_600)), .invalidTime),
         (EventInput(type: "conversion", decisionID: "SELF", userID: "mallory"), .unknownDecision),
         (EventInput(type: "conversion", decisionID: "STOPPED"), .unknownExperiment),
         (EventInput(type: "conversion", decisionID: "GONE-ARM"), .unknownArm),

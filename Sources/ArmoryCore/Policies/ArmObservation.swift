@@ -38,7 +38,12 @@ public struct ArmObservation: Sendable, Hashable, Codable {
         if objective.isRate {
             return .rate(successes: min(max(successes, 0), max(trials, 0)), trials: max(trials, 0), prior: prior)
         }
-        return EngagementSummary(count: trials, sum: valueSum, sumOfSquares: valueSumOfSquares).posterior
+        return engagement.posterior
+    }
+
+    /// The engagement totals.
+    public var engagement: EngagementSummary {
+        EngagementSummary(count: trials, sum: valueSum, sumOfSquares: valueSumOfSquares)
     }
 
     private enum CodingKeys: String, CodingKey {

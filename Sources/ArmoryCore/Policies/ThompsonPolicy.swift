@@ -72,8 +72,15 @@ public struct ThompsonPolicy: Sendable {
         if let waiting = burnInRemaining(observations, startedAt: startedAt, now: now) {
             return .unchanged(reason: waiting)
         }
+        if let degenerate = observations.first(where: { !objective.isRate && $0.engagement.isDegenerate }) {
+            return .unchanged(reason: "arm '\(degenerate.arm)' has engagement totals that are not finite numbers, so its mean has no posterior")
+        }
         guard let analysis = analyze(observations) else {
             return .unchanged(reason: "an arm has fewer than 2 decisions, so its mean has no posterior yet")
+        }
+        // A posterior far outside any real data can defeat the integration; weights must stay numbers.
+        guard analysis.probabilityBest.allSatisfy(\.isFinite), analysis.probabilityBest.reduce(0, +) > 0 else {
+            return .unchanged(reason: "P(best) could not be computed from the arms' totals")
         }
         return .updated(WeightVersion(
             experimentID: previous.experimentID, version: previous.version + 1, configVersion: previous.configVersion,

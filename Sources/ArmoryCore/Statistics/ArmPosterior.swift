@@ -99,16 +99,25 @@ public struct EngagementSummary: Sendable, Hashable, Codable {
         self.sumOfSquares = sumOfSquares
     }
 
+    /// Whether the totals describe no data at all: a sum or sum of squares that is not a finite
+    /// number (values beyond ``InputLimits/maximumValue`` stored by an earlier Armory, or a
+    /// damaged store). Such an arm is reported as degenerate; nothing is computed from it.
+    public var isDegenerate: Bool {
+        !sum.isFinite || !sumOfSquares.isFinite || sumOfSquares < 0 || count < 0
+    }
+
     /// The posterior of the mean: N(x̄, s²/n) (flat prior, large-sample approximation),
-    /// or `nil` with fewer than two observations, when there is no variance to speak of.
+    /// or `nil` with fewer than two observations, when there is no variance to speak of, or
+    /// when the totals are degenerate.
     public var posterior: ArmPosterior? {
-        guard count >= 2 else { return nil }
+        guard count >= 2, !isDegenerate else { return nil }
         let n = Double(count)
         let mean = sum / n
         let variance = max((sumOfSquares - n * mean * mean) / (n - 1), 0)
         // A zero sample variance (all values equal) still leaves uncertainty about the mean;
         // keep a tiny floor so that the distribution stays proper.
         let standardError = max((variance / n).squareRoot(), 1e-9 * max(abs(mean), 1))
+        guard mean.isFinite, standardError.isFinite, standardError > 0 else { return nil }
         return .normal(Normal(mean: mean, standardDeviation: standardError))
     }
 }

@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 import Hummingbird
 
@@ -143,6 +144,9 @@ public enum APIJSON {
             return "missing field '\(parent.isEmpty ? name : parent + "." + name)'"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "field '\(path(context.codingPath))' has the wrong type"
+        case .dataCorrupted(let context) where context.underlyingError is UnknownFields:
+            let location = path(context.codingPath)
+            return location.isEmpty ? context.debugDescription : "\(location): \(context.debugDescription)"
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty ? "the body is not valid JSON" : "field '\(path(context.codingPath))': \(context.debugDescription)"
         @unknown default:

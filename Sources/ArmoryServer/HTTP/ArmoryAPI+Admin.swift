@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 import Hummingbird
 
@@ -9,8 +10,17 @@ extension ArmoryAPI {
         var toVersion: Int?
         var toArm: String?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case reason, actor, toVersion = "to_version", toArm = "to_arm"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try UnknownFields.check(decoder, known: CodingKeys.allCases.map(\.rawValue))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            actor = try container.decodeIfPresent(String.self, forKey: .actor)
+            toVersion = try container.decodeIfPresent(Int.self, forKey: .toVersion)
+            toArm = try container.decodeIfPresent(String.self, forKey: .toArm)
         }
 
         /// The reason, trimmed, or a 400 asking for one.

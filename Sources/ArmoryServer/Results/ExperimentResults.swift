@@ -92,11 +92,12 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
             let interval = posteriors[index]?.credibleInterval(level: 0.95)
             let rate: Double? = observation.trials == 0 ? nil : experiment.objective.isRate
                 ? Double(observation.successes) / Double(observation.trials) : observation.valueSum / Double(observation.trials)
+            // Whatever the store holds, the answer is JSON: a number that is not finite is absent.
             return ArmResult(
                 arm: observation.arm, algorithm: experiment.arms[index].algorithm, trials: observation.trials,
-                successes: experiment.objective.isRate ? observation.successes : 0, rate: rate,
-                posteriorMean: posteriors[index]?.mean, intervalLow: interval?.lowerBound, intervalHigh: interval?.upperBound,
-                probabilityBest: analysis?.probabilityBest[index], expectedLoss: analysis?.expectedLoss[index], weight: weights[index],
+                successes: experiment.objective.isRate ? observation.successes : 0, rate: finite(rate),
+                posteriorMean: finite(posteriors[index]?.mean), intervalLow: finite(interval?.lowerBound), intervalHigh: finite(interval?.upperBound),
+                probabilityBest: finite(analysis?.probabilityBest[index]), expectedLoss: finite(analysis?.expectedLoss[index]), weight: weights[index],
                 fallbacks: observation.fallbacks, fallbackRate: observation.trials == 0 ? nil : Double(observation.fallbacks) / Double(observation.trials),
                 timeouts: observation.timeouts, errors: observation.errors
             )
@@ -105,6 +106,12 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
             guard let rate = arm.fallbackRate, rate > Self.fallbackWarningRate, arm.arm != experiment.fallback else { return nil }
             return "arm '\(arm.arm)': \(Self.percent(rate)) of its decisions were answered by the fallback arm '\(experiment.fallback)' "
                 + "(\(arm.timeouts) timeouts, \(arm.errors) errors): its results are partly the fallback's"
+        }
+        if !experiment.objective.isRate {
+            warnings += observations.filter(\.engagement.isDegenerate).map { observation in
+                "arm '\(observation.arm)': its engagement totals are not finite numbers (values beyond today's limit stored earlier), "
+                    + "so it has no mean, posterior or P(best)"
+            }
         }
         // SRM compares counts with one set of weights; once weights moved within the phase,
         // each decision had its own, and one set would flag a split that is correct.
@@ -138,4 +145,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     public static func percent(_ rate: Double) -> String {
         String(format: "%.1f%%", rate * 100)
     }
+}
+
+/// `value` when it is a finite number.
+private func finite(_ value: Double?) -> Double? {
+    value.flatMap { $0.isFinite ? $0 : nil }
 }

@@ -74,7 +74,7 @@ public struct RecommendationService: Sendable {
     /// Recommendations for `userID` in `experimentID`.
     public func recommend(userID: String?, experimentID: String?, limit limitText: String?, logger: Logger) async throws -> Recommendations {
         guard let userID, !userID.isEmpty else { throw APIError.invalid("user_id", "user_id is required") }
-        guard userID.utf8.count <= 256 else { throw APIError.invalid("user_id", "user_id may be at most 256 bytes") }
+        if let problem = InputLimits.problem(userID: userID) { throw APIError.invalid("user_id", problem) }
         guard let experimentID, !experimentID.isEmpty else { throw APIError.invalid("experiment", "experiment is required") }
         var limit = 10
         if let limitText {

@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 
 /// An event as a client sends it (`POST /v1/events`), before validation.
@@ -19,8 +20,22 @@ public struct EventInput: Sendable, Hashable, Codable {
     /// When it happened; the server's time when absent.
     public var time: Date?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case eventID = "event_id", type, decisionID = "decision_id", userID = "user_id", movieID = "movie_id", value, position, time
+    }
+
+    /// Reads an event, refusing fields it does not have (``UnknownFields``).
+    public init(from decoder: any Decoder) throws {
+        try UnknownFields.check(decoder, known: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        eventID = try container.decodeIfPresent(String.self, forKey: .eventID)
+        type = try container.decode(String.self, forKey: .type)
+        decisionID = try container.decodeIfPresent(String.self, forKey: .decisionID)
+        userID = try container.decodeIfPresent(String.self, forKey: .userID)
+        movieID = try container.decodeIfPresent(Int.self, forKey: .movieID)
+        value = try container.decodeIfPresent(Double.self, forKey: .value)
+        position = try container.decodeIfPresent(Int.self, forKey: .position)
+        time = try container.decodeIfPresent(Date.self, forKey: .time)
     }
 
     /// Creates an input.
@@ -48,7 +63,8 @@ public struct EventError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownExperiment = "unknown_experiment"
         case unknownArm = "unknown_arm"
         case invalidValue = "invalid_value"
-        case futureTime = "future_time"
+        case invalidTime = "invalid_time"
+        case invalidUserID = "invalid_user_id"
         case notServed = "not_served"
     }
 
@@ -63,8 +79,9 @@ public struct EventError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Checks client events and turns them into stored ``Event``s, taking experiment and arm from
 /// the signed decision.
 public struct EventValidator: Sendable {
-    /// Events may be stamped at most this far in the future (clock skew).
-    public static let maximumClockSkew: TimeInterval = 300
+    /// The largest position a click without a served list (a decision id of the first format)
+    /// may name, plus one: the most movies a recommendation returns.
+    static let maximumPosition = 100
 
     let signer: DecisionSigner
     /// The running experiments' arms, by experiment id.
@@ -88,32 +105,16 @@ public struct EventValidator: Sendable {
             throw EventError(code: .invalidEventID, message: "event_id must be 1 to 64 letters, digits, '-' or '_'")
         }
         let time = input.time ?? now
-        guard time.timeIntervalSince(now) <= Self.maximumClockSkew else {
-            throw EventError(code: .futureTime, message: "time \(ISO8601DateFormatter().string(from: time)) is more than 5 minutes in the future")
+        if let problem = InputLimits.problem(time: time, now: now) {
+            throw EventError(code: .invalidTime, message: problem)
+        }
+        if let userID = input.userID, let problem = InputLimits.problem(userID: userID) {
+            throw EventError(code: .invalidUserID, message: problem)
         }
         var event = Event(eventID: eventID, type: type, time: time, userID: input.userID ?? "", position: input.position ?? -1)
         var served: [Int]?
         if let decisionID = input.decisionID {
-            guard let decision = signer.decision(from: decisionID) else {
-                throw EventError(code: .unknownDecision, message: "decision_id is not one this server made")
-            }
-            guard let experimentArms = arms[decision.experiment] else {
-                throw EventError(code: .unknownExperiment, message: "decision_id belongs to experiment '\(decision.experiment)', which is not running")
-            }
-            guard experimentArms.contains(decision.arm) else {
-                throw EventError(code: .unknownArm, message: "decision_id names arm '\(decision.arm)', which experiment '\(decision.experiment)' no longer has")
-            }
-            if let user = input.userID, user != decision.userID {
-                throw EventError(code: .unknownDecision, message: "decision_id was made for another user")
-            }
-            event.decisionID = decisionID
-            event.experiment = decision.experiment
-            event.arm = decision.arm
-            event.configVersion = decision.configVersion
-            event.weightVersion = decision.weightVersion
-            event.decisionTime = decision.time
-            event.userID = decision.userID
-            served = decision.items
+            served = try attach(decisionID, claimedUser: input.userID, to: &event)
         } else if type.needsDecision {
             throw EventError(code: .missingField, message: "a \(type.rawValue) event needs the decision_id it follows")
         }
@@ -121,26 +122,69 @@ public struct EventValidator: Sendable {
             throw EventError(code: .missingField, message: "a \(type.rawValue) event needs user_id")
         }
         if [.click, .view, .like].contains(type) {
-            guard let movie = input.movieID, movie > 0 else {
-                throw EventError(code: .missingField, message: "a \(type.rawValue) event needs a positive movie_id")
+            guard let movie = input.movieID else {
+                throw EventError(code: .missingField, message: "a \(type.rawValue) event needs a movie_id")
+            }
+            guard (1...InputLimits.maximumMovieID).contains(movie) else {
+                throw EventError(code: .invalidValue, message: "movie_id must be from 1 to \(InputLimits.maximumMovieID), not \(movie)")
             }
             event.movieID = movie
         }
         if type == .click, let served {
             try Self.check(click: event.movieID, position: input.position, against: served)
+        } else if let position = input.position, !(0..<Self.maximumPosition).contains(position) {
+            throw EventError(code: .invalidValue, message: "position must be from 0 to \(Self.maximumPosition - 1), not \(position)")
         }
-        if type == .engagement {
-            guard let value = input.value else {
-                throw EventError(code: .missingField, message: "an engagement event needs a value")
-            }
-            guard value.isFinite, value >= 0 else {
-                throw EventError(code: .invalidValue, message: "value must be a finite number ≥ 0, not \(value)")
-            }
-            event.value = value
-        } else if let value = input.value, !value.isFinite {
-            throw EventError(code: .invalidValue, message: "value must be a finite number, not \(value)")
-        }
+        event.value = try Self.value(of: input, type: type)
         return event
+    }
+
+    /// Takes experiment, arm, versions and user from the signed decision; returns the movies it
+    /// served (`nil` for a decision id of the first format, which did not carry them).
+    private func attach(_ decisionID: String, claimedUser: String?, to event: inout Event) throws(EventError) -> [Int]? {
+        guard let decision = signer.decision(from: decisionID) else {
+            throw EventError(code: .unknownDecision, message: "decision_id is not one this server made")
+        }
+        guard let experimentArms = arms[decision.experiment] else {
+            throw EventError(code: .unknownExperiment, message: "decision_id belongs to experiment '\(decision.experiment)', which is not running")
+        }
+        guard experimentArms.contains(decision.arm) else {
+            throw EventError(code: .unknownArm, message: "decision_id names arm '\(decision.arm)', which experiment '\(decision.experiment)' no longer has")
+        }
+        if let claimedUser, claimedUser != decision.userID {
+            throw EventError(code: .unknownDecision, message: "decision_id was made for another user")
+        }
+        event.decisionID = decisionID
+        event.experiment = decision.experiment
+        event.arm = decision.arm
+        event.configVersion = decision.configVersion
+        event.weightVersion = decision.weightVersion
+        event.decisionTime = decision.time
+        event.userID = decision.userID
+        return decision.items
+    }
+
+    /// The engagement value (required, within ``InputLimits/maximumValue``); 0 for other types,
+    /// which may not carry one.
+    private static func value(of input: EventInput, type: EventType) throws(EventError) -> Double {
+        guard type == .engagement else {
+            guard input.value == nil else {
+                throw EventError(code: .invalidValue, message: "value is only for engagement events, not \(type.rawValue)")
+            }
+            return 0
+        }
+        guard let value = input.value else {
+            throw EventError(code: .missingField, message: "an engagement event needs a value")
+        }
+        guard value.isFinite, (0...InputLimits.maximumValue).contains(value) else {
+            throw EventError(code: .invalidValue, message: "value must be a number from 0 to \(format(InputLimits.maximumValue)), not \(value)")
+        }
+        return value
+    }
+
+    /// `value` without an exponent when it is a whole number.
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// A click must be on a movie the decision served, at its position when one is given.
