@@ -87,6 +87,27 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("a click whose impression was never stored (its process died first) counts its decision, as a trial and a success",
+              arguments: MetricsKind.allCases)
+        func clickWithoutImpression(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                let time = Self.start.addingTimeInterval(60)
+                let lost = (0..<30).map { index in
+                    Event(eventID: "c-\(index)", type: .click, time: time.addingTimeInterval(5), decisionID: "lost-\(index)",
+                          experiment: "watch", arm: index % 3 == 0 ? "a" : "b", configVersion: 1, weightVersion: 1,
+                          decisionTime: time, userID: "u\(index)", movieID: 1, position: 0)
+                }
+                let shown = Event(eventID: "kept", type: .impression, time: time, decisionID: "kept", experiment: "watch", arm: "a",
+                                  configVersion: 1, weightVersion: 1, userID: "u-kept", items: [1])
+                try await store.insert(lost + [shown])
+                let totals = try await store.aggregates([ExperimentPhase(experiment: "watch", since: Self.start)])
+                #expect(totals.map(\.arm) == ["a", "b"])
+                #expect(totals.map(\.trials) == [11, 20] && totals.map(\.clicked) == [10, 20])
+                let series = try await store.timeSeries(experiment: "watch", since: Self.start, bucket: .hour)
+                #expect(series.map(\.trials).reduce(0, +) == 31 && series.map(\.clicked).reduce(0, +) == 30)
+            }
+        }
+
         @Test("events before the phase start do not count, and other experiments are not read", arguments: MetricsKind.allCases)
         func phases(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in

@@ -85,7 +85,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
                    sum(timed_out) AS timeouts, sum(errored) AS errors
             FROM (
               SELECT experiment, arm, \(hour)decision_id,
-                     max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                     max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                      max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                      groupArrayIf((event_id, value), type = 'engagement') AS engagements,
                      arraySum(arrayMap(pair -> tupleElement(pair, 2), arrayFilter((pair, index) ->
@@ -96,7 +96,6 @@ public struct ClickHouseMetricsStore: MetricsStore {
               WHERE \(condition)
               GROUP BY experiment, arm\(groupHour), decision_id
             )
-            WHERE shown = 1
             GROUP BY experiment, arm\(groupHour)
             """
     }
@@ -188,13 +187,12 @@ public struct ClickHouseMetricsStore: MetricsStore {
             SELECT intDiv(toUInt32(shown_at), \(bucket.seconds)) * \(bucket.seconds) AS bucket, arm,
                    count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted
             FROM (
-              SELECT arm, decision_id, min(decision_time) AS shown_at, max(type = 'impression') AS shown,
+              SELECT arm, decision_id, min(decision_time) AS shown_at,
                      max(type = 'click') AS clicked, max(type = 'conversion') AS converted
               FROM events
               WHERE experiment = \(ClickHouseSQL.literal(experiment)) AND decision_time >= \(ClickHouseSQL.literal(since))
               GROUP BY arm, decision_id
             )
-            WHERE shown = 1
             GROUP BY bucket, arm
             ORDER BY bucket, arm
             FORMAT JSONEachRow

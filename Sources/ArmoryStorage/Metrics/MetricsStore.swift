@@ -5,6 +5,12 @@ import Foundation
 ///
 /// Inserting the same event twice (a retry, a replayed spool) is allowed and counts once: the
 /// aggregates count decisions, and engagement values once per event id.
+///
+/// A decision counts as a trial when any of its events is stored: its impression, or an
+/// outcome, which carries the decision's signed experiment, arm, versions and time. An
+/// impression waits up to a second in memory for its batch; when the process dies in that
+/// second, the clicks that arrive afterwards still count the decision, so no acknowledged
+/// outcome counts nowhere.
 public protocol MetricsStore: Sendable {
     /// Where the store is, for messages; never a password.
     var location: String { get }
@@ -39,7 +45,7 @@ public struct ArmAggregate: Sendable, Hashable, Codable {
     public var experiment: String
     /// The arm.
     public var arm: String
-    /// Decisions (impressions).
+    /// Decisions (with an impression or an outcome stored).
     public var trials: Int
     /// Decisions with at least one click.
     public var clicked: Int

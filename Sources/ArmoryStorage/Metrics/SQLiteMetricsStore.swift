@@ -138,11 +138,11 @@ public final class SQLiteMetricsStore: MetricsStore {
                        sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares,
                        sum(timed_out) AS timeouts, sum(errored) AS errors
                 FROM (SELECT experiment, arm, decision_id,
-                             max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                             max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                              max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                              total(CASE WHEN type = 'engagement' THEN value END) AS engagement
                       FROM events WHERE \(filter) GROUP BY experiment, arm, decision_id)
-                WHERE shown GROUP BY experiment, arm ORDER BY experiment, arm
+                GROUP BY experiment, arm ORDER BY experiment, arm
                 """, arguments: arguments)
                 .map { row in
                     ArmAggregate(experiment: row["experiment"], arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
@@ -157,9 +157,9 @@ public final class SQLiteMetricsStore: MetricsStore {
             try Row.fetchAll(db, sql: """
                 SELECT bucket, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted
                 FROM (SELECT arm, decision_id, CAST(min(decision_time) / ? AS INTEGER) * ? AS bucket,
-                             max(type = 'impression') AS shown, max(type = 'click') AS clicked, max(type = 'conversion') AS converted
+                             max(type = 'click') AS clicked, max(type = 'conversion') AS converted
                       FROM events WHERE experiment = ? AND decision_time >= ? GROUP BY arm, decision_id)
-                WHERE shown GROUP BY bucket, arm ORDER BY bucket, arm
+                GROUP BY bucket, arm ORDER BY bucket, arm
                 """, arguments: [bucket.seconds, bucket.seconds, experiment, since.timeIntervalSince1970])
                 .map { row in
                     TimeSeriesPoint(start: Date(timeIntervalSince1970: row["bucket"]), arm: row["arm"], trials: row["trials"],
