@@ -2,6 +2,7 @@ import ArmoryCore
 import ArmoryServer
 import ArmoryStorage
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -88,6 +89,53 @@ struct HardeningTests {
             let response = try await client.post("/v1/events", raw: body)
             #expect(response.status == .badRequest && response.errorCode == code, "\(response.errorMessage ?? "")")
             #expect(response.errorMessage?.contains(message) == true, "\(response.errorMessage ?? "")")
+        }
+    }
+
+    @Test("a file broken when the server starts serves its last version from the state store, and the reload names the file")
+    func brokenAtStart() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = TestServer.configuration(in: folder)
+        try await TestServer.run(configuration) { client, _ in
+            let first = try await client.getJSON("/v1/experiments/rail")
+            #expect(first["config_version"] as? Int == 1)
+        }
+        try "id: rail\nobjective: ctr\narms: [\n".write(to: folder.appendingPathComponent("experiments/rail.yaml"), atomically: true, encoding: .utf8)
+        try await TestServer.run(configuration) { client, _ in
+            #expect(try await client.getJSON("/v1/experiments/rail")["config_version"] as? Int == 1)
+            let served = try await client.execute(uri: "/v1/recommendations?user_id=u1&experiment=rail", method: .get)
+            #expect(served.status == .ok)
+            let report = try await client.post("/v1/admin/reload", ["reason": "look at the broken file"]).json()
+            let refused = try #require((report["refused"] as? [[String: Any]])?.first)
+            #expect((refused["file"] as? String)?.hasSuffix("rail.yaml") == true)
+            #expect(refused["kept_serving"] as? String == "rail")
+        }
+    }
+
+    @Test("a link out of the experiments folder is not followed, and no file's contents are quoted unless parsed as an experiment")
+    func linksOutOfTheFolder() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let secret = folder.appendingPathComponent("secret.txt")
+        try "hunter2-the-password\n".write(to: secret, atomically: true, encoding: .utf8)
+        let experiments = folder.appendingPathComponent("experiments")
+        try FileManager.default.createSymbolicLink(atPath: experiments.appendingPathComponent("outside.yaml").path, withDestinationPath: secret.path)
+        // A file of one scalar is refused without quoting it.
+        try "another-secret-value\n".write(to: experiments.appendingPathComponent("scalar.yaml"), atomically: true, encoding: .utf8)
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            let answer = try await client.execute(uri: "/v1/admin/reload", method: .post,
+                                                  headers: [.authorization: "Bearer \(TestServer.adminToken)", .contentType: "application/json"],
+                                                  body: ByteBuffer(string: #"{"reason":"links"}"#))
+            let text = String(buffer: answer.body)
+            #expect(!text.contains("hunter2") && !text.contains("another-secret"), "\(text)")
+            let report = try answer.json()
+            let refused = try #require(report["refused"] as? [[String: Any]])
+            let outside = try #require(refused.first { ($0["file"] as? String)?.hasSuffix("outside.yaml") == true })
+            #expect((outside["problems"] as? [String])?.first?.contains("symbolic link to a file outside") == true)
+            let scalar = try #require(refused.first { ($0["file"] as? String)?.hasSuffix("scalar.yaml") == true })
+            #expect((scalar["problems"] as? [String])?.first?.hasSuffix("must be a mapping of keys to values, not a string") == true,
+                    "\(scalar)")
         }
     }
 }

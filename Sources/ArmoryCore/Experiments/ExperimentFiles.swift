@@ -27,6 +27,10 @@ public enum ExperimentFiles {
                 files = [path]
             }
             for file in files {
+                if isDirectory.boolValue, let problem = linkProblem(file, folder: path) {
+                    problems.append(ExperimentProblem(path: file, line: nil, column: nil, message: problem))
+                    continue
+                }
                 switch readFile(file) {
                 case .success(let source): sources.append(source)
                 case .failure(let problem): problems.append(problem)
@@ -36,7 +40,26 @@ public enum ExperimentFiles {
         return (sources, problems)
     }
 
+    /// Why `file`, found in `folder`, is not read: a symbolic link that leads out of the folder
+    /// (whoever can write the folder must not make the server read, and quote, any file it can).
+    private static func linkProblem(_ file: String, folder: String) -> String? {
+        let type = (try? FileManager.default.attributesOfItem(atPath: file))?[.type] as? FileAttributeType
+        guard type == .typeSymbolicLink else { return nil }
+        let target = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        guard target.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            return "is a symbolic link to a file outside \(folder); links out of the experiments folder are not followed"
+        }
+        return nil
+    }
+
     private static func readFile(_ path: String) -> Result<ExperimentSource, ExperimentProblem> {
+        // A FIFO or a device would block the read or never end: only regular files are experiments.
+        let type = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path))?[.type]
+            as? FileAttributeType
+        guard type == .typeRegular else {
+            return .failure(ExperimentProblem(path: path, line: nil, column: nil, message: "is not a regular file"))
+        }
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
         if size > ExperimentSource.maximumSize {
             return .failure(ExperimentProblem(path: path, line: nil, column: nil, message:

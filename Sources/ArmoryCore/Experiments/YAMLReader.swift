@@ -25,7 +25,8 @@ struct YAMLReader {
     /// The entries of a mapping, or `nil` (with a problem) when `node` is not one.
     mutating func entries(of node: Node, field: String, allowed: [String]) -> [String: Entry]? {
         guard case .mapping(let mapping) = node else {
-            report("must be a mapping of keys to values, not \(Self.describe(node))", at: node.mark, field: field)
+            // The whole file (no field) is never quoted: it may be any file at all, not an experiment.
+            report("must be a mapping of keys to values, not \(field.isEmpty ? Self.kindName(node) : Self.describe(node))", at: node.mark, field: field)
             return nil
         }
         var entries: [String: Entry] = [:]
@@ -136,6 +137,18 @@ struct YAMLReader {
     }
 
     /// How a node reads in a message: "a mapping", "a string ('half')", "null".
+    /// What `node` is, without its value.
+    static func kindName(_ node: Node) -> String {
+        guard case .scalar(let scalar) = node else { return describe(node) }
+        switch kind(of: scalar) {
+        case .string: return "a string"
+        case .integer: return "an integer"
+        case .number: return "a number"
+        case .boolean: return "a boolean"
+        case .null: return "null"
+        }
+    }
+
     static func describe(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"

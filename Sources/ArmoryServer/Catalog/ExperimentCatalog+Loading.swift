@@ -43,6 +43,7 @@ extension ExperimentCatalog {
         for problem in unreadable where problem.path != directory {
             refuse(problem.path, [problem.description])
         }
+        try await serveLastStoredVersions(refused: &report.refused, next: &next, nextOwners: &nextOwners, registry: registry, actor: actor)
         if let problem = unreadable.first(where: { $0.path == directory }), !problem.message.contains("holds no") {
             // The folder itself is missing: keep everything rather than stop every experiment.
             report.refused.append(.init(file: directory, problems: [problem.description], keptServing: nil))
@@ -55,6 +56,34 @@ extension ExperimentCatalog {
         report.loaded.sort { $0.id < $1.id }
         replace(experiments: next, fileOwners: nextOwners)
         return report
+    }
+
+    /// A refused file that served nothing in this process (it was broken when the server
+    /// started) serves the last version the state store recorded from it, as a reload keeps the
+    /// previous version of a file that breaks while running.
+    private func serveLastStoredVersions(
+        refused: inout [ReloadReport.Refused], next: inout [String: LiveExperiment], nextOwners: inout [String: String],
+        registry: AlgorithmRegistry, actor: String
+    ) async throws {
+        let files = Set(refused.filter { $0.keptServing == nil && $0.file != directory }.map(\.file))
+        guard !files.isEmpty else { return }
+        var stored: [String: ConfigVersion] = [:]
+        for id in try await store.historyHeads().keys.sorted() where next[id] == nil {
+            guard let last = try await store.configVersions(of: id).last, files.contains(last.sourceFile) else { continue }
+            stored[last.sourceFile] = last
+        }
+        for index in refused.indices {
+            guard refused[index].keptServing == nil, let config = stored[refused[index].file], next[config.experimentID] == nil else { continue }
+            let live: LiveExperiment
+            do {
+                (live, _) = try await makeLive(config.experiment, registry: registry, yaml: config.yaml, file: config.sourceFile, actor: actor)
+            } catch is ArmRecommender.SetupError {
+                continue  // its algorithms are gone: nothing to serve
+            }
+            next[config.experimentID] = live
+            nextOwners[config.sourceFile] = config.experimentID
+            refused[index].keptServing = config.experimentID
+        }
     }
 
     /// The serving state of `experiment`, appending a config version when its text is new and
