@@ -3,6 +3,8 @@ import ArmoryKit
 import ArmoryStorage
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -184,8 +186,12 @@ public struct ArmoryApplication: Sendable {
     /// The Hummingbird application: the router, with every other part as its services; it
     /// starts listening once the experiments are loaded. `onListening` gets the bound address.
     public func makeHTTPApplication(onListening: @escaping @Sendable (String) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let limits = configuration.http
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: limits.maximumHeadBytes, maxHeaderListSize: limits.maximumHeadBytes, maxHeaderFieldCount: limits.maximumHeaderFields)
         var app = Application(
             router: api.makeRouter().router,
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             services: backgroundServices,
             onServerRunning: { channel in

@@ -93,6 +93,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown may take before what is left is cancelled (queued events
     /// are then spooled, never dropped).
     public var shutdownGracePeriod: Duration = .seconds(3)
+    /// The HTTP limits: how long a connection may wait between request parts, and how large a
+    /// request head may be.
+    public var http = HTTPLimits()
     /// How often the co-watched lists are rebuilt from the state store's views and likes.
     public var coWatchRebuildInterval: Duration = .seconds(600)
     /// How long impressions may wait for a flush when no posted event goes with them; `nil`

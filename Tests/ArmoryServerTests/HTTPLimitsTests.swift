@@ -1,0 +1,96 @@
+import ArmoryServer
+import Foundation
+import HummingbirdTesting
+import Testing
+
+/// Slow and idle clients against a running server, over plain sockets: what an HTTP client
+/// library would never send.
+@Suite("HTTP limits: idle connections and stalled bodies are closed")
+struct HTTPLimitsTests {
+    static func configuration(in folder: URL) -> ServerConfiguration {
+        var configuration = TestServer.configuration(in: folder)
+        configuration.http.idleTimeout = .seconds(1)
+        return configuration
+    }
+
+    @Test("a header trickled and never finished, or an idle keep-alive, is closed after the idle timeout")
+    func idle() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+            let port = try #require(client.port)
+            let trickled = try RawConnection(port: port)
+            try trickled.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            let idle = try RawConnection(port: port)
+            #expect(try trickled.readUntilClosed(within: .seconds(5)).isEmpty, "closed without an answer")
+            #expect(try idle.readUntilClosed(within: .seconds(5)).isEmpty)
+        }
+    }
+
+    @Test("a body that stalls is closed after the idle timeout, and the events it held are not acknowledged")
+    func stalledBody() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+            let connection = try RawConnection(port: try #require(client.port))
+            try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":")
+            let answer = try connection.readUntilClosed(within: .seconds(5))
+            #expect(!answer.contains("202"), "\(answer)")
+        }
+    }
+}
+
+/// A blocking TCP connection to 127.0.0.1.
+final class RawConnection: @unchecked Sendable {
+    private var socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close() }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    /// What arrives within `limit` (empty when nothing does); stops at the first read that ends.
+    func read(within limit: Duration) throws -> String {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(limit.components.seconds * 1_000 + limit.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = recv(socket, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : ""
+    }
+
+    /// Everything until the server closes the connection; fails if it is still open after `limit`.
+    func readUntilClosed(within limit: Duration) throws -> String {
+        let deadline = ContinuousClock.now + limit
+        var text = ""
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 50) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { return text }
+            text += String(decoding: buffer.prefix(count), as: UTF8.self)
+        }
+        Issue.record("the connection was still open after \(limit); read so far: \(text)")
+        return text
+    }
+
+    func close() {
+        if socket >= 0 { Glibc.close(socket) }
+        socket = -1
+    }
+}
