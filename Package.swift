@@ -125,6 +125,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The seeded fuzzer for client and file input (README, "Development").
+        .executableTarget(
+            name: "armory-fuzz",
+            dependencies: ["ArmoryServer", "ArmoryStorage"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArmoryCoreTests",
             dependencies: ["ArmoryCore"],
