@@ -6,6 +6,8 @@ import Logging
 /// are, Hummingbird's own (no route, wrong method, body too large) with a code for their
 /// status, and anything else into a 500 whose detail goes to the log only.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: ServedRoutes
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -15,6 +17,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A store that is away comes back: clients should retry, not report a bug.
             context.logger.warning("store unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError.unavailable("store_unavailable", "a store is unavailable; retry shortly", retryAfter: 5)
+        } catch let error as HTTPError where error.status == .notFound && !routes.methods(at: request.uri.path).isEmpty {
+            let allowed = routes.methods(at: request.uri.path).sorted()
+            throw APIError(.methodNotAllowed, "method_not_allowed", "\(request.uri.path) does not take \(request.method); it takes \(allowed.joined(separator: ", "))",
+                           headers: [.allow: allowed.joined(separator: ", ")])
         } catch let error as HTTPError {
             throw APIError(error.status, Self.code(for: error.status), error.body ?? Self.message(for: error.status, request), headers: error.headers)
         } catch {

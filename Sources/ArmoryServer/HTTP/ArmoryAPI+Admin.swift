@@ -23,6 +23,13 @@ extension ArmoryAPI {
             toArm = try container.decodeIfPresent(String.self, forKey: .toArm)
         }
 
+        /// Throws 400 when the body names where to roll back to, on a route that is not a rollback.
+        func refuseTarget() throws {
+            guard toVersion == nil, toArm == nil else {
+                throw APIError.invalid(toVersion != nil ? "to_version" : "to_arm", "to_version and to_arm are for rollback only")
+            }
+        }
+
         /// The reason, trimmed, or a 400 asking for one.
         func requiredReason() throws -> String {
             let text = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -63,6 +70,7 @@ extension ArmoryAPI {
             try requireAdmin(request)
             let id = try Self.experimentID(context)
             let body = try await APIJSON.decode(ChangeRequest.self, from: request)
+            try body.refuseTarget()
             let live = try await control.pause(id, actor: try body.actorName(), reason: try body.requiredReason())
             context.logger.notice("experiment paused", metadata: ["experiment": "\(id)"])
             return try APIJSON.response(ExperimentSummary(live))
@@ -72,6 +80,7 @@ extension ArmoryAPI {
             try requireAdmin(request)
             let id = try Self.experimentID(context)
             let body = try await APIJSON.decode(ChangeRequest.self, from: request)
+            try body.refuseTarget()
             let live = try await control.resume(id, actor: try body.actorName(), reason: try body.requiredReason())
             context.logger.notice("experiment resumed", metadata: ["experiment": "\(id)"])
             return try APIJSON.response(ExperimentSummary(live))
@@ -80,6 +89,7 @@ extension ArmoryAPI {
         table.add(.post, "/v1/admin/reload") { request, _ in
             try requireAdmin(request)
             let body = try await APIJSON.decode(ChangeRequest.self, from: request)
+            try body.refuseTarget()
             let actor = try body.actorName()
             let reason = try body.requiredReason()
             let report = try await catalog.reload(actor: actor)

@@ -4,6 +4,7 @@ import ArmoryStorage
 import Crypto
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// The HTTP API: every route of ARCHITECTURE.md ("HTTP API"), registered on one router with the
 /// error and metrics middleware. The routes live in extensions by area (serving, experiments,
@@ -30,8 +31,9 @@ public struct ArmoryAPI: Sendable {
     /// The router, and the routes it serves.
     public func makeRouter() -> (router: Router<BasicRequestContext>, routes: [APIRoute]) {
         let router = Router(context: BasicRequestContext.self)
+        let served = ServedRoutes()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: APIErrorMiddleware(routes: served))
         var table = RouteTable(router: router)
         addOperationRoutes(to: &table)
         if let writer {
@@ -39,6 +41,7 @@ public struct ArmoryAPI: Sendable {
             addExperimentRoutes(to: &table)
             addAdminRoutes(to: &table)
         }
+        served.set(table.routes)
         return (router, table.routes)
     }
 
@@ -94,5 +97,24 @@ struct RouteTable {
         router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
         let template = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
         routes.append(APIRoute(method: method.rawValue, path: "/" + template))
+    }
+}
+
+/// The routes a router serves, for telling "no such path" (404) from "no such method on this
+/// path" (405): the router itself answers 404 to both.
+final class ServedRoutes: Sendable {
+    private let routes = NIOLockedValueBox<[APIRoute]>([])
+
+    func set(_ list: [APIRoute]) { routes.withLockedValue { $0 = list } }
+
+    /// The methods served at `path`, matching `{parameter}` segments to anything.
+    func methods(at path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return routes.withLockedValue { routes in
+            routes.filter { route in
+                let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+                return template.count == parts.count && zip(template, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            }.map(\.method)
+        }
     }
 }

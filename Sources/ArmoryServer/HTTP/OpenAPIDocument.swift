@@ -1,7 +1,7 @@
 /// The API described for people and generators, served at `GET /openapi.yaml`. A test checks
 /// that it lists exactly the routes the router serves.
 enum OpenAPIDocument {
-    static let yaml = """
+    static let yaml = #"""
     openapi: 3.1.0
     info:
       title: Armory
@@ -39,21 +39,34 @@ enum OpenAPIDocument {
         Change:
           type: object
           required: [reason]
+          additionalProperties: false
           properties:
-            reason: {type: string, description: Why, for the audit log.}
-            actor: {type: string, description: Who; defaults to admin.}
+            reason: {type: string, minLength: 1, maxLength: 1000, pattern: '\S', description: Why, for the audit log.}
+            actor: {type: string, maxLength: 100, description: Who; defaults to admin.}
+        Rollback:
+          type: object
+          required: [reason]
+          additionalProperties: false
+          oneOf: [{required: [to_version]}, {required: [to_arm]}]
+          description: A change with where to go, to_version or to_arm (one, not both).
+          properties:
+            reason: {type: string, minLength: 1, maxLength: 1000, pattern: '\S', description: Why, for the audit log.}
+            actor: {type: string, maxLength: 100, description: Who; defaults to admin.}
+            to_version: {type: integer, minimum: 1, description: The weight version to restore.}
+            to_arm: {type: string, minLength: 1, description: The arm to send all traffic to.}
         Event:
           type: object
           required: [type]
+          additionalProperties: false
           properties:
-            event_id: {type: string, description: 'Your id for the event, so a retry counts once ([A-Za-z0-9_-]{1,64}).'}
+            event_id: {type: string, pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Your id for the event, unique within its decision, so a retry counts once.'}
             type: {type: string, enum: [click, conversion, engagement, view, like]}
-            decision_id: {type: string, description: Required for click, conversion and engagement.}
-            user_id: {type: string}
-            movie_id: {type: integer}
-            value: {type: number, description: Required for engagement; finite and at least 0.}
-            position: {type: integer}
-            time: {type: string, format: date-time, description: ISO 8601 or Unix seconds; now when absent.}
+            decision_id: {type: string, minLength: 1, description: Required for click, conversion and engagement.}
+            user_id: {type: string, minLength: 1, maxLength: 256, pattern: '^[^\x00-\x1F\x7F-\x9F]+$', description: At most 256 bytes of UTF-8, no control characters.}
+            movie_id: {type: integer, minimum: 1, maximum: 2147483647}
+            value: {type: number, minimum: 0, maximum: 1000000000, description: Engagement only, and required for it.}
+            position: {type: integer, minimum: 0, maximum: 99}
+            time: {type: [string, number], description: 'ISO 8601 or Unix seconds, within 365 days back and 5 minutes ahead; now when absent.'}
         Experiment:
           type: object
           properties:
@@ -124,8 +137,8 @@ enum OpenAPIDocument {
         get:
           summary: Recommendations for a user from the arm the experiment assigns them.
           parameters:
-            - {name: user_id, in: query, required: true, schema: {type: string, maxLength: 256}}
-            - {name: experiment, in: query, required: true, schema: {type: string}}
+            - {name: user_id, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 256, pattern: '^[^\x00-\x1F\x7F-\x9F]+$'}}
+            - {name: experiment, in: query, required: true, schema: {type: string, minLength: 1}}
             - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
           responses:
             '200':
@@ -162,7 +175,7 @@ enum OpenAPIDocument {
                 schema:
                   oneOf:
                     - {$ref: '#/components/schemas/Event'}
-                    - {type: array, items: {$ref: '#/components/schemas/Event'}, maxItems: 1000}
+                    - {type: array, items: {$ref: '#/components/schemas/Event'}, minItems: 1, maxItems: 1000}
           responses:
             '202': {description: '{"accepted": n} once the events are durable.'}
             '400': {$ref: '#/components/responses/Error'}
@@ -178,6 +191,7 @@ enum OpenAPIDocument {
           parameters: [{$ref: '#/components/parameters/id'}]
           responses:
             '200': {$ref: '#/components/responses/Experiment'}
+            '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
       /v1/experiments/{id}/results:
         get:
@@ -191,6 +205,7 @@ enum OpenAPIDocument {
               content:
                 application/json: {}
                 text/csv: {}
+            '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
             '503': {$ref: '#/components/responses/Error'}
       /v1/experiments/{id}/weights:
@@ -199,6 +214,7 @@ enum OpenAPIDocument {
           parameters: [{$ref: '#/components/parameters/id'}, {$ref: '#/components/parameters/limit'}]
           responses:
             '200': {description: '{"experiment", "current", "total", "versions": [...]}'}
+            '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
       /v1/experiments/{id}/audit:
         get:
@@ -206,6 +222,7 @@ enum OpenAPIDocument {
           parameters: [{$ref: '#/components/parameters/id'}, {$ref: '#/components/parameters/limit'}]
           responses:
             '200': {description: '{"entries": [...]}'}
+            '400': {$ref: '#/components/responses/Error'}
       /v1/experiments/{id}/rollback:
         post:
           summary: Restore the weights of a version (as a new version), or send all traffic to one arm and freeze updates.
@@ -215,13 +232,7 @@ enum OpenAPIDocument {
             required: true
             content:
               application/json:
-                schema:
-                  allOf:
-                    - {$ref: '#/components/schemas/Change'}
-                    - type: object
-                      properties:
-                        to_version: {type: integer, minimum: 1}
-                        to_arm: {type: string}
+                schema: {$ref: '#/components/schemas/Rollback'}
           responses:
             '200': {$ref: '#/components/responses/Experiment'}
             '400': {$ref: '#/components/responses/Error'}
@@ -272,5 +283,5 @@ enum OpenAPIDocument {
             '400': {$ref: '#/components/responses/Error'}
             '401': {$ref: '#/components/responses/Error'}
 
-    """
+    """#
 }
