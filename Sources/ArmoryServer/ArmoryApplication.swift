@@ -191,7 +191,8 @@ public struct ArmoryApplication: Sendable {
             maxHeaderFieldSize: limits.maximumHeadBytes, maxHeaderListSize: limits.maximumHeadBytes, maxHeaderFieldCount: limits.maximumHeaderFields)
         var app = Application(
             router: api.makeRouter().router,
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()],
+                                                idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             services: backgroundServices,
             onServerRunning: { channel in

@@ -38,6 +38,36 @@ struct HTTPLimitsTests {
             #expect(!answer.contains("202"), "\(answer)")
         }
     }
+
+    static let malformed: [(String, [UInt8], String)] = [
+        ("two Content-Lengths", Array("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}".utf8), "400"),
+        ("Content-Length with chunked",
+         Array("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), "400"),
+        ("a NUL in a header", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), "400"),
+        ("a 100 KB header", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n".utf8), "431"),
+        ("an HTTP/2 preface", Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8), "400"),
+        ("a TLS hello", [0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x00, 0x00, 0xA1, 0x03, 0x03] + Array(repeating: 0x41, count: 32), "400"),
+        ("a bare LF", Array("GET /nowhere HTTP/1.1\nHost: x\n\n".utf8), "40"),
+        ("0xFF in the path", Array("GET /v1/experiments/".utf8) + [0xFF] + Array(" HTTP/1.1\r\nHost: x\r\n\r\n".utf8), "40"),
+        ("50,000 query parameters",
+         Array("GET /v1/recommendations?\(Array(repeating: "a=1", count: 50_000).joined(separator: "&")) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), "431"),
+        ("a 1 MB URL", Array("GET /health?q=\(String(repeating: "a", count: 1_000_000)) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), "431"),
+    ]
+
+    @Test("a request the parser cannot read gets the JSON error and the connection is closed",
+          arguments: malformed.map(\.0))
+    func malformedRequest(name: String) async throws {
+        let (_, bytes, status) = try #require(Self.malformed.first { $0.0 == name })
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+            let connection = try RawConnection(port: try #require(client.port))
+            try? connection.send(bytes)
+            let answer = try connection.readUntilClosed(within: .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.1 \(status)"), "\(answer.prefix(300))")
+            #expect(answer.contains(#""error":{"code":"#), "\(answer.prefix(300))")
+        }
+    }
 }
 
 /// A blocking TCP connection to 127.0.0.1.
@@ -59,8 +89,16 @@ final class RawConnection: @unchecked Sendable {
     deinit { close() }
 
     func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        guard Glibc.send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+        try send(Array(text.utf8))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw POSIXError(.EPIPE) }
+            sent += count
+        }
     }
 
     /// What arrives within `limit` (empty when nothing does); stops at the first read that ends.
