@@ -193,7 +193,8 @@ public struct ArmoryApplication: Sendable {
             router: api.makeRouter().router,
             server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()],
                                                 idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
             services: backgroundServices,
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }

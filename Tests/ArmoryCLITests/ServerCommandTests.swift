@@ -14,7 +14,7 @@ struct ServerCommandTests {
         let url: String
         let errors = Pipe()
 
-        init() throws {
+        init(environment extra: [String: String] = [:]) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("armory-serve-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: CLIProcess.repositoryRoot.appendingPathComponent("experiments"),
@@ -26,6 +26,7 @@ struct ServerCommandTests {
             for name in ["ARMORY_DATABASE_URL", "ARMORY_CLICKHOUSE_URL", "ARMORY_REDIS_URL", "ARMORY_REDIS_PREFIX", "ARMORY_ADMIN_TOKEN", "ARMORY_PORT", "ARMORY_HOST"] {
                 environment[name] = nil
             }
+            environment.merge(extra) { $1 }
             process.environment = environment
             let output = Pipe()
             process.standardOutput = output
@@ -130,6 +131,26 @@ struct ServerCommandTests {
 
         stopped = true
         #expect(server.stop() == 0, "SIGTERM shuts down gracefully")
+    }
+
+    @Test("ARMORY_MAX_CONNECTIONS: connections past the cap wait until one closes")
+    func connectionCap() async throws {
+        // A process of its own: Hummingbird's live test framework rebuilds the server's
+        // configuration without the connection cap, so only a real server shows it.
+        let server = try RunningServer(environment: ["ARMORY_MAX_CONNECTIONS": "2"])
+        defer { _ = server.stop() }
+        let port = try #require(URL(string: server.url)?.port)
+        var held: [RawConnection] = []
+        for _ in 0..<2 {
+            held.append(try RawConnection(port: port))
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let waiting = try RawConnection(port: port)
+        try waiting.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(try waiting.read(within: .milliseconds(800)).isEmpty, "not served while two are open")
+        held[0].close()
+        let answer = try waiting.readUntilClosed(within: .seconds(5))
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
     }
 
     @Test("commands say clearly when no server answers")

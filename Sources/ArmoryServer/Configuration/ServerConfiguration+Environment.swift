@@ -6,6 +6,7 @@ extension ServerConfiguration {
     public static let environmentVariables: [(name: String, meaning: String)] = [
         ("ARMORY_HOST", "the address to listen on (127.0.0.1)"),
         ("ARMORY_PORT", "the port to listen on (8080)"),
+        ("ARMORY_MAX_CONNECTIONS", "the most HTTP connections served at once; more wait until one closes (4096)"),
         ("ARMORY_DATABASE_URL", "the state store: postgres://user:password@host:port/database (a SQLite file in .armory)"),
         ("ARMORY_CLICKHOUSE_URL", "the metrics store: http://user:password@host:8123/database (a SQLite file in .armory)"),
         ("ARMORY_REDIS_URL", "Redis for the hot-movies list: redis://:password@host:6379 (none: popular lists from the state store)"),
@@ -28,6 +29,12 @@ extension ServerConfiguration {
                 throw ConfigurationError("ARMORY_PORT must be a port number from 0 to 65535, not '\(text)'")
             }
             self.port = port
+        }
+        if let text = value("ARMORY_MAX_CONNECTIONS") {
+            guard let count = Int(text), count >= 1 else {
+                throw ConfigurationError("ARMORY_MAX_CONNECTIONS must be a whole number of 1 or more, not '\(text)'")
+            }
+            http.maximumConnections = count
         }
         if let url = value(StateStoreLocation.environmentVariable) {
             do {
