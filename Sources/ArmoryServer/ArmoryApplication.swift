@@ -191,7 +191,10 @@ public struct ArmoryApplication: Sendable {
             maxHeaderFieldSize: limits.maximumHeadBytes, maxHeaderListSize: limits.maximumHeadBytes, maxHeaderFieldCount: limits.maximumHeaderFields)
         var app = Application(
             router: api.makeRouter().router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()],
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                MalformedRequestHandler(),
+                RequestBodyLimitsHandler(maximumBodyBytes: limits.maximumBodyBytes, bodyTimeout: TimeAmount(limits.bodyTimeout)),
+            ],
                                                 idleTimeout: TimeAmount(limits.idleTimeout), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),

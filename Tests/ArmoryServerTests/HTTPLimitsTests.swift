@@ -6,11 +6,12 @@ import Testing
 
 /// Slow and idle clients against a running server, over plain sockets: what an HTTP client
 /// library would never send.
-@Suite("HTTP limits: idle connections and stalled bodies are closed")
+@Suite("HTTP limits: idle connections closed, slow and oversized bodies answered, malformed requests answered")
 struct HTTPLimitsTests {
     static func configuration(in folder: URL) -> ServerConfiguration {
         var configuration = TestServer.configuration(in: folder)
         configuration.http.idleTimeout = .seconds(1)
+        configuration.http.bodyTimeout = .seconds(1)
         return configuration
     }
 
@@ -28,15 +29,36 @@ struct HTTPLimitsTests {
         }
     }
 
-    @Test("a body that stalls is closed after the idle timeout, and the events it held are not acknowledged")
-    func stalledBody() async throws {
+    @Test("a body that does not arrive within the body timeout gets a 408 with the JSON error, and its connection is closed")
+    func slowBody() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = Self.configuration(in: folder)
+        configuration.http.idleTimeout = .seconds(10)
+        try await TestServer.run(configuration) { client, _ in
+            let connection = try RawConnection(port: try #require(client.port))
+            try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":")
+            // A byte every half second: the idle timeout never fires, the body timeout does.
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(500))
+                try? connection.send(" ")
+            }
+            let answer = try connection.readUntilClosed(within: .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(300))")
+            #expect(answer.contains(#""code":"request_timeout""#))
+        }
+    }
+
+    @Test("a body declared larger than any route takes gets a 413 at once, unread, and its connection is closed")
+    func oversizedBody() async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await TestServer.run(Self.configuration(in: folder)) { client, _ in
             let connection = try RawConnection(port: try #require(client.port))
-            try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":")
-            let answer = try connection.readUntilClosed(within: .seconds(5))
-            #expect(!answer.contains("202"), "\(answer)")
+            try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n[")
+            let answer = try connection.readUntilClosed(within: .seconds(3))
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(300))")
+            #expect(answer.contains(#""code":"body_too_large""#))
         }
     }
 
