@@ -35,6 +35,33 @@ struct StoreErrorTests {
         }
     }
 
+    @Test("a server that stays down reads as unreachable throughout, also once the pool stops trying for a while (60 s)")
+    func serverStaysDown() async throws {
+        let down = PostgresEndpoint(host: "127.0.0.1", port: 1, username: "armory", password: "secret-772", database: "armory")
+        let store = PostgresStateStore(endpoint: down, logger: TestStores.quiet)
+        var messages: [String] = []
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            let clock = ContinuousClock()
+            let start = clock.now
+            // The pool trips its circuit breaker after 60 s of failed connections; its error then
+            // is its own type, not postgres-nio's PSQLError.
+            while clock.now - start < .seconds(75), !messages.contains(where: { $0.contains("connection pool is waiting") }) {
+                do {
+                    _ = try await store.historyHeads()
+                    Issue.record("answered from a closed port")
+                } catch let error as StorageError {
+                    #expect(error.code == .unreachable, "\(error.message)")
+                    messages.append(error.message)
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+            group.cancelAll()
+        }
+        #expect(messages.contains { $0.contains("connection pool is waiting") }, "\(Set(messages))")
+        #expect(!messages.contains { $0.contains("secret-772") })
+    }
+
     @Test("a database that does not exist is named")
     func missingDatabase() async throws {
         var endpoint = try PostgresEndpoint(url: TestStores.postgresURL())

@@ -123,6 +123,11 @@ public final class PostgresStateStore: StateStore, Service {
             }
         }
         guard let error = error as? PSQLError else {
+            // The pool's own error (it lives in postgres-nio's underscored _ConnectionPoolModule,
+            // not imported here): it stopped trying to connect for a while after failures, or shut down.
+            if String(reflecting: type(of: error)).hasSuffix(".ConnectionPoolError") {
+                return StorageError(.unreachable, "cannot reach \(location): its connection pool is waiting before it tries again")
+            }
             return StorageError(.failed, "\(location): \(error)")
         }
         if let state = error.serverInfo?[.sqlState] {
