@@ -34,40 +34,47 @@ struct ModuleBuildTests {
         let copy = try SharedLibraryBuilder.temporaryDirectory("scaffold")
         defer { try? FileManager.default.removeItem(at: copy) }
         try Self.copyPackage(to: copy)
+        // A name no user's module has: the tree may hold modules a user added (MostLiked, as
+        // the README's own example names it).
+        let name = "ScaffoldProbe\(Int.random(in: 1_000...9_999))"
+        let before = try String(contentsOf: copy.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let modules = Self.algorithmModules(in: before)
 
-        try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "package", "--allow-writing-to-package-directory", "new-algorithm", "MostLiked"], in: copy)
+        try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "package", "--allow-writing-to-package-directory", "new-algorithm", name], in: copy)
         let manifest = try String(contentsOf: copy.appendingPathComponent("Package.swift"), encoding: .utf8)
-        #expect(manifest.contains("""
-            let algorithmModules = [
-                "History",
-                "ItemToItem",
-                "MostLiked",
-                "Popularity",
-                "Random",
-            ]
-            """))
-        #expect(FileManager.default.fileExists(atPath: copy.appendingPathComponent("Plugins/MostLiked/MostLiked.swift").path))
+        #expect(Self.algorithmModules(in: manifest) == (modules + [name]).sorted(), "the list stays sorted, with the new module in it")
+        #expect(modules.contains("Popularity") && modules.contains("History"))
+        #expect(FileManager.default.fileExists(atPath: copy.appendingPathComponent("Plugins/\(name)/\(name).swift").path))
 
         // The same name twice, or a name that is not a type name, is refused and changes nothing.
         #expect(throws: SharedLibraryBuilder.Failure.self) {
-            try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "package", "--allow-writing-to-package-directory", "new-algorithm", "MostLiked"], in: copy)
+            try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "package", "--allow-writing-to-package-directory", "new-algorithm", name], in: copy)
         }
         #expect(throws: SharedLibraryBuilder.Failure.self) {
             try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "package", "--allow-writing-to-package-directory", "new-algorithm", "most liked"], in: copy)
         }
         #expect(try String(contentsOf: copy.appendingPathComponent("Package.swift"), encoding: .utf8) == manifest)
 
-        try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "build", "--product", "MostLiked"], in: copy)
+        try SharedLibraryBuilder.run("/usr/bin/env", ["swift", "build", "--product", name], in: copy)
         var registry = BuiltModules.registry
         let report = ModuleLoader(directories: [copy.appendingPathComponent(".build/debug").path])
             .load(into: &registry, logger: BuiltModules.quietLogger)
         #expect(report.refused.isEmpty, "\(report.refused)")
-        #expect(report.loaded.map(\.name) == ["most-liked"])
+        let loaded = try #require(report.loaded.first { $0.name.hasPrefix("scaffold-probe") }, "\(report.loaded.map(\.name))")
 
         // The template's answer: unseen movies by views in the last 7 days. u1 has seen Alien, Heat, Arrival.
-        let mostLiked = try registry.makeAlgorithm(named: "most-liked")
-        let items = try await mostLiked.recommend(MovieFixtures.request("u1", limit: 3), data: MovieFixtures.dataSource())
+        let scaffolded = try registry.makeAlgorithm(named: loaded.name)
+        let items = try await scaffolded.recommend(MovieFixtures.request("u1", limit: 3), data: MovieFixtures.dataSource())
         #expect(items.map(\.movieID) == [6, 7, 3])
+    }
+
+    /// The names in a manifest's `algorithmModules` list, in order.
+    static func algorithmModules(in manifest: String) -> [String] {
+        guard let start = manifest.range(of: "let algorithmModules = ["),
+              let end = manifest[start.upperBound...].firstIndex(of: "]") else { return [] }
+        return manifest[start.upperBound..<end].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            .filter { !$0.isEmpty }
     }
 
     /// The package's own files (not its build folders, git data or local state) copied to `destination`.
