@@ -197,8 +197,16 @@ struct ModuleIsolationTests {
         #expect(!isolation.isQuarantined("isolation/slow"))
         // The sleeping module overruns; whether the fallback answers in time depends on how busy
         // this process's threads are, so only the quarantine is checked.
-        _ = try? await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: fixtures.data, logger: BuiltModules.quietLogger)
-        #expect(isolation.isQuarantined("isolation/slow"))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let answer: String
+        do {
+            let served = try await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: fixtures.data, logger: BuiltModules.quietLogger)
+            answer = "served by \(served.servedBy), failure \(String(describing: served.failure))"
+        } catch {
+            answer = "threw \(error)"
+        }
+        #expect(isolation.isQuarantined("isolation/slow"), "\(answer) after \(clock.now - start)")
     }
 
     @Test("on a free slot a module runs on its caller's thread; one that blocks holds its caller until it returns, then its arm moves to the module threads")
@@ -221,8 +229,8 @@ struct ModuleIsolationTests {
         let start = clock.now
         let blocked = try await recommender.recommend(arm: "brief", MovieFixtures.request("u2"), data: fixtures.data, logger: BuiltModules.quietLogger)
         #expect(clock.now - start >= .seconds(2))
-        #expect(blocked.servedBy == "control" && blocked.failure == .timeout)
-        #expect(isolation.isQuarantined("inline/brief"))
+        #expect(blocked.servedBy == "control" && blocked.failure == .timeout, "after \(clock.now - start)")
+        #expect(isolation.isQuarantined("inline/brief"), "served by \(blocked.servedBy), failure \(String(describing: blocked.failure))")
 
         // From then on the arm runs on the module threads, where the fallback answers at the
         // budget without waiting for the module (the overrun test above checks that; timing it
