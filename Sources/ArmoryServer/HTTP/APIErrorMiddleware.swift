@@ -3,8 +3,10 @@ import Hummingbird
 import Logging
 
 /// Turns every error a route throws into the API's JSON error shape: ``APIError``s as they
-/// are, Hummingbird's own (no route, wrong method, body too large) with a code for their
-/// status, and anything else into a 500 whose detail goes to the log only.
+/// are, a store that cannot be reached into a 503 with `Retry-After`, a method a path does not
+/// take into a 405 with `Allow` (the router answers 404 to it), Hummingbird's own (no route,
+/// body too large) with a code for their status, and anything else into a 500 whose detail goes
+/// to the log only.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: ServedRoutes
 
