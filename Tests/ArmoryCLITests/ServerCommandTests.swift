@@ -140,10 +140,14 @@ struct ServerCommandTests {
         let server = try RunningServer(environment: ["ARMORY_MAX_CONNECTIONS": "2"])
         defer { _ = server.stop() }
         let port = try #require(URL(string: server.url)?.port)
+        // Each held connection answers a request (kept alive) before the next opens, so the
+        // server has accepted and counted it, whatever the machine's load.
         var held: [RawConnection] = []
         for _ in 0..<2 {
-            held.append(try RawConnection(port: port))
-            try await Task.sleep(for: .milliseconds(200))
+            let connection = try RawConnection(port: port)
+            try connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try connection.read(within: .seconds(10)).hasPrefix("HTTP/1.1 200"))
+            held.append(connection)
         }
         let waiting = try RawConnection(port: port)
         try waiting.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

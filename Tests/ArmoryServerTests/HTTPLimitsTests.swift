@@ -6,7 +6,8 @@ import Testing
 
 /// Slow and idle clients against a running server, over plain sockets: what an HTTP client
 /// library would never send.
-@Suite("HTTP limits: idle connections closed, slow and oversized bodies answered, malformed requests answered")
+// One case at a time: each starts a whole server, and many at once starve other suites' timers.
+@Suite("HTTP limits: idle connections closed, slow and oversized bodies answered, malformed requests answered", .serialized)
 struct HTTPLimitsTests {
     static func configuration(in folder: URL) -> ServerConfiguration {
         var configuration = TestServer.configuration(in: folder)

@@ -7,7 +7,8 @@ import HummingbirdTesting
 import Testing
 
 /// Requests and stored data that once stopped the server, or were accepted and then lost.
-@Suite("One request or stored row cannot stop the server or lose other events")
+// One case at a time: each starts a whole server, and many at once starve other suites' timers.
+@Suite("One request or stored row cannot stop the server or lose other events", .serialized)
 struct HardeningTests {
     /// An engagement bandit that updates every second.
     static let watchTime = TestServer.duel(id: "watch-time", minTrialsPerArm: 2, objective: "engagement")

@@ -11,8 +11,9 @@ struct ModuleSlotTests {
         let clock = ContinuousClock()
         let start = clock.now
         #expect(!isolation.enterInline("e/b"), "two calls on one slot")
-        // The wait is 5 µs; the bound only shows it ends.
-        #expect(clock.now - start < .milliseconds(100))
+        // The wait is 5 µs; the bound only shows it ends (generous: a loaded test process can
+        // deschedule this thread for seconds).
+        #expect(clock.now - start < .seconds(10))
         isolation.leave()
         #expect(isolation.enterInline("e/b"))
         isolation.leave()

@@ -63,7 +63,9 @@ struct ConcurrencyLimitTests {
         let started = ContinuousClock.now
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }
-        #expect(ContinuousClock.now - started < .seconds(1), "it left the line without waiting for the slot")
+        // The slot is still held, so returning at all shows it left the line without the slot;
+        // the bound is generous because a loaded test process can take seconds to schedule it.
+        #expect(ContinuousClock.now - started < .seconds(30), "it left the line without waiting for the slot")
         releaseInput.yield()
         try await holder.value
         try await waiting.value

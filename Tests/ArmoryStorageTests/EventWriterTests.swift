@@ -3,7 +3,6 @@ import ArmoryKit
 import ArmoryStorage
 import Foundation
 import Logging
-import PostgresNIO
 import Testing
 import ArmoryTestSupport
 
@@ -57,12 +56,13 @@ extension UsesClickHouse {
             try await TestMetrics.withFreshStore(.clickhouse) { store in
                 var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
                 configuration.flushInterval = .milliseconds(20)
-                configuration.queuedEventDelay = .seconds(2)
+                // Long, so that "before the delay" stays distinguishable on a loaded machine.
+                configuration.queuedEventDelay = .seconds(5)
                 configuration.batchSize = 500
                 let writer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
-                /// How long from `start` until `inserted` events are in the store (polled every 10 ms, up to 5 s).
+                /// How long from `start` until `inserted` events are in the store (polled every 10 ms, up to 10 s).
                 func timeUntilInserted(_ inserted: Int, since start: ContinuousClock.Instant = .now) async throws -> Duration {
-                    while writer.statistics.inserted < inserted, ContinuousClock.now - start < .seconds(5) {
+                    while writer.statistics.inserted < inserted, ContinuousClock.now - start < .seconds(10) {
                         try await Task.sleep(for: .milliseconds(10))
                     }
                     return ContinuousClock.now - start
@@ -73,21 +73,21 @@ extension UsesClickHouse {
                     let enqueued = ContinuousClock.now
                     try writer.enqueue(Self.impressions("alone", count: 10))
                     try await Task.sleep(for: .milliseconds(500))
-                    #expect(ContinuousClock.now - enqueued >= .seconds(2) || writer.statistics.inserted == 0)
+                    #expect(ContinuousClock.now - enqueued >= .seconds(5) || writer.statistics.inserted == 0)
                     #expect(writer.statistics.queued + writer.statistics.inserted == 10)
                     let waited = try await timeUntilInserted(10, since: enqueued)
-                    #expect(waited >= .seconds(2) && waited < .seconds(4), "queued impressions were inserted after \(waited)")
+                    #expect(waited >= .seconds(5) && waited < .seconds(8), "queued impressions were inserted after \(waited)")
 
                     // A posted event is acknowledged within a flush or two, and takes them along.
                     try writer.enqueue(Self.impressions("along", count: 10))
                     let start = ContinuousClock.now
                     try await writer.write(Self.impressions("posted", count: 1))
-                    #expect(ContinuousClock.now - start < .seconds(1))
+                    #expect(ContinuousClock.now - start < .seconds(4), "acknowledged before the impressions' delay")
                     #expect(writer.statistics.inserted == 21 && writer.statistics.queued == 0)
 
                     // A full batch does not wait.
                     try writer.enqueue(Self.impressions("full", count: 500))
-                    #expect(try await timeUntilInserted(521) < .seconds(1))
+                    #expect(try await timeUntilInserted(521) < .seconds(4), "inserted before the delay")
                 }
                 let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: .distantPast)])
                 #expect(totals.map(\.trials).reduce(0, +) == 521)
@@ -129,58 +129,6 @@ extension UsesClickHouse {
                     #expect(ana.views.map(\.movieID) == [7] && ana.likes.map(\.movieID) == [7])
                     #expect(try await state.history(of: "bo", since: nil).views.map(\.movieID) == [8])
                     #expect(changed.users == ["ana", "bo"])
-                }
-            }
-        }
-
-        @Test("PostgreSQL away: acknowledged views reach the history once it is back, and a row it refuses sets aside only itself")
-        func historyOutage() async throws {
-            try await TestStores.withFreshStore(.postgres) { state, url in
-                try await TestMetrics.withFreshStore(.sqlite) { store in
-                    var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
-                    configuration.retryInterval = .milliseconds(200)
-                    configuration.historyDeadline = .seconds(1)
-                    let writer = try EventWriter(store: store, history: state, configuration: configuration, logger: Self.quiet)
-                    let database = try PostgresEndpoint(url: url).database
-                    let admin = try PostgresEndpoint(url: TestServers.postgresURL())
-                    func sql(_ text: String) async throws {
-                        try await TestStores.withAdminConnection(admin) { try await $0.query(PostgresQuery(unsafeSQL: text), logger: Self.quiet) }
-                    }
-                    let now = Date()
-                    func view(_ user: String, _ movie: Int) -> Event {
-                        Event(eventID: "v-\(user)", type: .view, time: now, userID: user, movieID: movie)
-                    }
-                    try await Self.running(writer) {
-                        try await writer.write([view("before", 1)])
-                        // The database goes away for this writer: new connections refused, its open ones ended.
-                        try await sql("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
-                        try await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
-                        for index in 0..<20 { try await writer.write([view("away-\(index)", index + 1)]) }
-                        #expect(writer.statistics.historySpooled == 20, "acknowledged while the database was away: in the spool")
-                        try await sql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
-                        // One row the store refuses, written with 20 other clients' views in one flush.
-                        try await TestStores.executeRaw("ALTER TABLE views ADD CONSTRAINT no_poison CHECK (user_id <> 'poison')",
-                                                        kind: .postgres, location: url)
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask { try await writer.write([view("poison", 1)]) }
-                            for index in 0..<20 { group.addTask { try await writer.write([view("with-\(index)", index + 1)]) } }
-                            try await group.waitForAll()
-                        }
-                        let clock = ContinuousClock()
-                        let start = clock.now
-                        while writer.statistics.historySpoolBytes > 0, clock.now - start < .seconds(30) {
-                            try await Task.sleep(for: .milliseconds(100))
-                        }
-                    }
-                    #expect(writer.statistics.historySpoolBytes == 0, "the spool drained once the database was back")
-                    #expect(writer.statistics.historyRejected == 1)
-                    for prefix in ["away", "with"] {
-                        for index in 0..<20 {
-                            let views = try await state.history(of: "\(prefix)-\(index)", since: nil).views
-                            #expect(views.map(\.movieID) == [index + 1], "\(prefix)-\(index)")
-                        }
-                    }
-                    #expect(try await state.history(of: "poison", since: nil).views.isEmpty)
                 }
             }
         }
