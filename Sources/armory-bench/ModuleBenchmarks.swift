@@ -8,7 +8,7 @@ import PostgresNIO
 import Synchronization
 
 /// The data the built-in modules read, and the modules themselves, as the server runs them:
-/// loaded from their libraries, reading the demo catalog (5,000 movies, 10,000 users) through
+/// loaded from their libraries, reading the demo catalog (its size in BENCHMARKS.md) through
 /// the server's `StoreDataSource` over SQLite and over the PostgreSQL of `scripts/services.sh`
 /// (ARMORY_TEST_DATABASE_URL), while a writer appends views and likes the way the events route
 /// does. Cold: the user's history read from the store; warm: from the cache.
@@ -133,7 +133,7 @@ private func benchmarkBuiltIns(_ data: StoreDataSource, kind: String, users: [St
 }
 
 /// Appends views and likes for random demo users while the benchmark reads, forgetting their
-/// cached histories as the server does: 25 events every 5 ms.
+/// cached histories as the server does, a small batch at a time.
 private final class AppendingWriter: Sendable {
     let store: any StateStore
     let data: StoreDataSource

@@ -14,7 +14,7 @@ extension UsesClickHouse.EventWriterTests {
             try await TestMetrics.withFreshStore(.sqlite) { store in
                 var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
                 configuration.retryInterval = .milliseconds(200)
-                configuration.historyDeadline = .seconds(1)
+                configuration.historyDeadline = .seconds(5)
                 let writer = try EventWriter(store: store, history: state, configuration: configuration, logger: Self.quiet)
                 let database = try PostgresEndpoint(url: url).database
                 let admin = try PostgresEndpoint(url: TestServers.postgresURL())
@@ -52,7 +52,9 @@ extension UsesClickHouse.EventWriterTests {
                 for prefix in ["away", "with"] {
                     for index in 0..<20 {
                         let views = try await state.history(of: "\(prefix)-\(index)", since: nil).views
-                        #expect(views.map(\.movieID) == [index + 1], "\(prefix)-\(index)")
+                        // At least once; twice only when an append outran its deadline and was also
+                        // replayed (README, "Limits and guarantees": twice is recoverable, lost is not).
+                        #expect(Set(views.map(\.movieID)) == [index + 1] && views.count <= 2, "\(prefix)-\(index): \(views.map(\.movieID))")
                     }
                 }
                 #expect(try await state.history(of: "poison", since: nil).views.isEmpty)

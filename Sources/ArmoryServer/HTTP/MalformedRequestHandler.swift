@@ -26,14 +26,7 @@ final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHand
         guard !answered else { return }
         answered = true
         let (status, code, message) = Self.describe(parserError)
-        let body = ByteBuffer(string: #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#)
-        let head = HTTPResponse(status: status, headerFields: [
-            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .connection: "close",
-        ])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        ConnectionErrorResponse.write(status, code, message, on: context)
     }
 
     /// The status, code and message for a parse error (messages hold no quotes or backslashes).

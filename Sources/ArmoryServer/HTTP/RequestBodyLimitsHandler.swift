@@ -4,7 +4,7 @@ import NIOHTTPTypes
 
 /// Bounds a request body where it arrives, before any route reads it: a body declared larger
 /// than any route takes is answered 413 at once and the connection closed (never read, so a
-/// 10 MB upload costs nothing), and a body not whole within the body timeout of its head is
+/// large upload costs nothing), and a body not whole within the body timeout of its head is
 /// answered 408 and the connection closed (a trickled body held a connection and its task for
 /// as long as its sender liked). Both answers are the API's JSON error.
 final class RequestBodyLimitsHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -73,13 +73,22 @@ final class RequestBodyLimitsHandler: ChannelDuplexHandler, RemovableChannelHand
     private func answer(_ context: ChannelHandlerContext, _ status: HTTPResponse.Status, _ code: String, _ message: String) {
         closing = true
         deadline?.cancel()
+        ConnectionErrorResponse.write(status, code, message, on: context)
+    }
+}
+
+/// The API's JSON error written straight onto a connection by a channel handler, before any
+/// route, and the connection closed after it: for requests no route can be trusted to read.
+enum ConnectionErrorResponse {
+    /// Writes from `context`, a handler whose outbound parts are ``HTTPResponsePart``s.
+    static func write(_ status: HTTPResponse.Status, _ code: String, _ message: String, on context: ChannelHandlerContext) {
         let body = ByteBuffer(string: #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#)
         let head = HTTPResponse(status: status, headerFields: [
             .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .connection: "close",
         ])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
+        context.write(NIOAny(HTTPResponsePart.body(body)), promise: nil)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
