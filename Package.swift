@@ -46,6 +46,7 @@ let package = Package(
         // The HTTP server; swift-configuration support is not used, so only full Foundation is on.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.9.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
@@ -54,6 +55,8 @@ let package = Package(
             dependencies: [
                 .product(name: "ArmoryKit", package: "ArmoryKit"),
                 .product(name: "Yams", package: "Yams"),
+                // Decision ids are signed (HMAC): computation, not I/O.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Optimized in debug builds too: the co-watch lists and the statistics are loops
             // over millions of elements, which unoptimized Swift runs many times slower, and a
@@ -74,6 +77,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -93,18 +97,22 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "armory",
             dependencies: [
+                "ArmoryCore",
                 "ArmoryServer",
                 "ArmoryStorage",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -124,7 +132,9 @@ let package = Package(
         .executableTarget(
             name: "armory-bench",
             dependencies: [
-                "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
+                "ArmoryCore", "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -133,12 +143,16 @@ let package = Package(
         // The seeded fuzzer for client and file input (README, "Development").
         .executableTarget(
             name: "armory-fuzz",
-            dependencies: ["ArmoryServer", "ArmoryStorage"],
+            dependencies: ["ArmoryCore", "ArmoryServer", "ArmoryStorage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArmoryCoreTests",
-            dependencies: ["ArmoryCore"],
+            dependencies: [
+                "ArmoryCore",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -157,8 +171,13 @@ let package = Package(
         .testTarget(
             name: "ArmoryServerTests",
             dependencies: [
-                "ArmoryServer", "ArmoryTestSupport",
+                "ArmoryCore", "ArmoryServer", "ArmoryStorage", "ArmoryTestSupport",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -167,21 +186,24 @@ let package = Package(
         // Appends weight versions from a process of its own, for the storage tests' concurrency check.
         .executableTarget(
             name: "armory-state-writer",
-            dependencies: ["ArmoryStorage"],
+            dependencies: ["ArmoryCore", "ArmoryStorage"],
             path: "Tests/StateWriter",
             swiftSettings: swiftSettings
         ),
         // Streams events through an EventWriter, for the test that kills it mid-stream.
         .executableTarget(
             name: "armory-event-writer",
-            dependencies: ["ArmoryStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ArmoryCore", "ArmoryStorage", .product(name: "Logging", package: "swift-log")],
             path: "Tests/EventWriterProcess",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArmoryStorageTests",
             dependencies: [
-                "ArmoryStorage", "ArmoryTestSupport", "armory-state-writer", "armory-event-writer",
+                "ArmoryCore", "ArmoryStorage", "ArmoryTestSupport", "armory-state-writer", "armory-event-writer",
+                .product(name: "ArmoryKit", package: "ArmoryKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

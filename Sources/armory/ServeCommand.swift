@@ -27,7 +27,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Redis for the hot-movies list, overriding $ARMORY_REDIS_URL: redis://:password@host:6379.")
     var redis: String?
 
-    @Flag(help: "Do not seed the demo catalog into an empty state store.")
+    @Flag(help: "Do not seed the demo registry into an empty state store.")
     var noDemoCatalog = false
 
     @Option(help: .hidden)
@@ -53,13 +53,13 @@ struct ServerOptions: ParsableArguments {
         if let redis {
             do {
                 _ = try RedisClient(url: redis)
-            } catch let error as RedisError {
+            } catch let error as StorageError {
                 throw ValidationError("--redis: \(error.description)")
             }
             configuration.redisURL = redis
         }
         configuration.demoCatalog = noDemoCatalog ? nil : .init(movies: demoMovies, users: demoUsers)
-        configuration.pluginDirectories = modules.pluginsDirectories
+        configuration.moduleDirectories = modules.directories
         return configuration
     }
 
@@ -83,13 +83,13 @@ struct ServerOptions: ParsableArguments {
             for refusal in application.modules.report.refused {
                 printError("refused module \(refusal.file): \(refusal.reason)")
             }
-            let catalog = application.catalog
+            let registry = application.registry
             let tokenSource = configuration.adminToken == nil
                 ? "in \((configuration.dataDirectory as NSString).appendingPathComponent("admin-token"))" : "from ARMORY_ADMIN_TOKEN"
             try await application.run { address in
-                if let report = catalog.firstReport {
+                if let report = registry.firstReport {
                     for loaded in report.loaded {
-                        let live = catalog.experiment(loaded.id)
+                        let live = registry.experiment(loaded.id)
                         printError("experiment: \(loaded.id) v\(loaded.configVersion)\(loaded.isNewVersion ? " (new)" : "") — "
                             + "\(live?.experiment.policy.rawValue ?? "?"), \(live?.experiment.arms.count ?? 0) arms, \(live?.statusName ?? "?")")
                     }
@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve recommendations, events, results and rollbacks over HTTP.",
         discussion: """
-        With no configuration it needs no server: SQLite state and metrics in ./.armory, the demo catalog \
+        With no configuration it needs no server: SQLite state and metrics in ./.armory, the demo registry \
         seeded on first start, the experiments in ./experiments, http://127.0.0.1:8080. Set ARMORY_DATABASE_URL \
         (postgres://…) and ARMORY_CLICKHOUSE_URL (http://…) for production, and run `armory serve --role api` \
         on the replicas with one `armory worker`. Admin routes need ARMORY_ADMIN_TOKEN (made into \

@@ -91,12 +91,12 @@ struct CommandTests {
             try FileManager.default.copyItem(at: buildDirectory.appendingPathComponent(name), to: directory.appendingPathComponent(name))
         }
         let lonely = directory.appendingPathComponent("armory")
-        let algorithms = try CLIProcess.run(["algorithms"], executable: lonely, environment: ["ARMORY_PLUGINS_DIR": ""])
+        let algorithms = try CLIProcess.run(["algorithms"], executable: lonely, environment: ["ARMORY_MODULES_DIR": "", "ARMORY_PLUGINS_DIR": ""])
         #expect(algorithms.status == 1)
         #expect(algorithms.standardError.contains("no algorithm modules were found in \(directory.path)"))
         #expect(algorithms.standardError.contains("swift build"))
 
-        let validate = try CLIProcess.run(["validate"], executable: lonely, environment: ["ARMORY_PLUGINS_DIR": ""])
+        let validate = try CLIProcess.run(["validate"], executable: lonely, environment: ["ARMORY_MODULES_DIR": "", "ARMORY_PLUGINS_DIR": ""])
         #expect(validate.status == 0)
         #expect(validate.standardError.contains("note: algorithm names and parameters were not checked: no algorithm modules were found"))
     }

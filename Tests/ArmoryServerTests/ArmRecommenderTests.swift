@@ -137,14 +137,15 @@ struct ArmRecommenderTests {
     func fallbackFails() async throws {
         let failures = ArmFailureCounts()
         let recommender = try ArmRecommender(experiment: experiment(fallback: "broken"), registry: registry, failures: failures, isolation: Self.moduleThreadsOnly)
-        await #expect(throws: ArmRecommender.Unavailable.self) {
+        await #expect { 
             try await recommender.recommend(arm: "slow", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
-        }
+        } throws: { ($0 as? ArmoryError)?.code == .armUnavailable }
         do {
             _ = try await recommender.recommend(arm: "broken", MovieFixtures.request("u1"), data: data, logger: BuiltModules.quietLogger)
             Issue.record("expected the fallback arm's own failure to be reported")
-        } catch let error as ArmRecommender.Unavailable {
-            #expect(error.description == "experiment 'isolation': the fallback arm 'broken' failed: index not ready")
+        } catch let error as ArmoryError {
+            #expect(error.code == .armUnavailable)
+            #expect(error.message == "experiment 'isolation': the fallback arm 'broken' failed: index not ready")
         }
         #expect(failures.count(experiment: "isolation", arm: "slow", kind: .timeout) == 1)
         #expect(failures.count(experiment: "isolation", arm: "broken", kind: .error) == 2)
@@ -154,7 +155,7 @@ struct ArmRecommenderTests {
     func setup() throws {
         var bad = experiment()
         bad.arms[1].algorithm = "missing"
-        #expect(throws: ArmRecommender.SetupError.self) { try ArmRecommender(experiment: bad, registry: registry, failures: ArmFailureCounts()) }
+        #expect(throws: ConfigurationError.self) { try ArmRecommender(experiment: bad, registry: registry, failures: ArmFailureCounts()) }
         bad = experiment()
         bad.arms[0].parameters = ["movie": .string("five")]
         do {

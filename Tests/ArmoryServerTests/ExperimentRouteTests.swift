@@ -161,7 +161,7 @@ struct ExperimentRouteTests {
             #expect(loaded.first { $0["id"] as? String == "rail" }?["config_version"] as? Int == 2)
             #expect(loaded.first { $0["id"] as? String == "rail" }?["is_new_version"] as? Bool == true)
             #expect(loaded.first { $0["id"] as? String == "duel" }?["is_new_version"] as? Bool == false)
-            #expect(armory.catalog.experiment("rail")?.weights.version == 1)
+            #expect(armory.registry.experiment("rail")?.weights.version == 1)
 
             // A broken file: refused with its problems located; version 2 keeps serving.
             try "id: rail\nobjective: ctr\nfallback: control\narms: []\n".write(

@@ -52,9 +52,9 @@ struct FallbackVisibilityTests {
         let folder = try TestServer.makeFolder(["shaky.yaml": Self.experiment])
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = TestServer.configuration(in: folder)
-        configuration.pluginDirectories = [modules.path]
+        configuration.moduleDirectories = [modules.path]
         try await TestServer.run(configuration) { client, armory in
-            let live = try #require(armory.catalog.experiment("shaky"))
+            let live = try #require(armory.registry.experiment("shaky"))
             // Users of each kind until the flaky arm has 4 errors, 2 timeouts and 4 answers of its own.
             var wanted = ["err-": 4, "slow-": 2, "ok-": 4]
             var served: [String: [String: Any]] = [:]

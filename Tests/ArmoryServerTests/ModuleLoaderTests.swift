@@ -31,6 +31,12 @@ struct ModuleLoaderTests {
         #expect(report.refused.isEmpty)
     }
 
+    @Test("extra folders come from ARMORY_MODULES_DIR, then its former name ARMORY_PLUGINS_DIR, each folder once")
+    func directoriesFromEnvironment() {
+        let directories = ModuleLoader.defaultDirectories(environment: ["ARMORY_MODULES_DIR": "/a::/b", "ARMORY_PLUGINS_DIR": "/c:/a"])
+        #expect(Array(directories.dropFirst()) == ["/a", "/b", "/c"])
+    }
+
     @Test("each bad file is refused with its reason, and the good modules still load")
     func refusals() throws {
         let bad = try SharedLibraryBuilder.temporaryDirectory("bad-modules")

@@ -92,7 +92,7 @@ struct ModuleReloadTests {
             """])
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = TestServer.configuration(in: folder)
-        configuration.pluginDirectories = [plugins.path]
+        configuration.moduleDirectories = [plugins.path]
         try await TestServer.run(configuration) { client, _ in
             #expect(try await client.execute(uri: "/v1/experiments/late", method: .get).status == .notFound, "refused at start")
             try Self.buildModule("late-arrival", library: "libLateArrival.so", in: plugins)

@@ -55,7 +55,7 @@ struct RedisTests {
         await #expect { try await RedisClient(url: "redis://127.0.0.1:1", timeout: .milliseconds(300)).send("PING") } throws: { error in
             "\(error)".contains("cannot reach Redis at 127.0.0.1:1")
         }
-        #expect(throws: RedisError.self) { try RedisClient(url: "http://127.0.0.1:6379") }
+        #expect(throws: StorageError.self) { try RedisClient(url: "http://127.0.0.1:6379") }
     }
 
     @Test("ARMORY_REDIS_URL and ARMORY_REDIS_PREFIX configure the server; a malformed URL is refused by name")

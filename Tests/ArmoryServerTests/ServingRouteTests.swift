@@ -21,7 +21,7 @@ struct ServingRouteTests {
             #expect(answer["experiment"] as? String == "rail")
 
             // Independently: the arm GrowthBook's hashing gives for the weights and coverage in force.
-            let rail = try #require(armory.catalog.experiment("rail"))
+            let rail = try #require(armory.registry.experiment("rail"))
             let assigner = Assigner(seed: "rail", weights: [0.5, 0.5], coverage: 0.5)
             var counted = 0
             for index in 0..<60 {

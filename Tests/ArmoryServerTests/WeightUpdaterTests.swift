@@ -11,39 +11,39 @@ import Testing
 /// retried; a working one gives Thompson weights computed from the stored totals.
 @Suite("WeightUpdater")
 struct WeightUpdaterTests {
-    /// Runs a catalog of `files` over a fresh SQLite state store while `body` runs.
-    static func withCatalog<T: Sendable>(
-        _ files: [String: String], _ body: @escaping @Sendable (ExperimentCatalog, any StateStore) async throws -> T
+    /// Runs a registry of `files` over a fresh SQLite state store while `body` runs.
+    static func withRegistry<T: Sendable>(
+        _ files: [String: String], _ body: @escaping @Sendable (ExperimentRegistry, any StateStore) async throws -> T
     ) async throws -> T {
         let folder = try TestServer.makeFolder(files)
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path)
         try await store.migrate()
-        let catalog = ExperimentCatalog(directory: folder.appendingPathComponent("experiments").path, store: store,
+        let registry = ExperimentRegistry(directory: folder.appendingPathComponent("experiments").path, store: store,
                                         modules: AlgorithmModules(registry: BuiltModules.registry), failures: ArmFailureCounts(),
                                         logger: TestServer.quiet)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await catalog.run()
+                try await registry.run()
                 return nil
             }
-            try await catalog.waitUntilLoaded()
-            group.addTask { try await body(catalog, store) }
+            try await registry.waitUntilLoaded()
+            group.addTask { try await body(registry, store) }
             defer { group.cancelAll() }
             while let result = try await group.next() {
                 if let result { return result }
             }
-            throw TestFailure("the catalog stopped")
+            throw TestFailure("the registry stopped")
         }
     }
 
     @Test("ClickHouse unreachable: weights stay, the failure is counted, and each cycle tries again")
     func unreachable() async throws {
-        try await Self.withCatalog(["duel.yaml": TestServer.duel]) { catalog, store in
+        try await Self.withRegistry(["duel.yaml": TestServer.duel]) { registry, store in
             // A closed port: the real client, refused at once.
             let unreachable = ClickHouseMetricsStore(client: try ClickHouseClient(url: "http://127.0.0.1:1/armory", timeout: .seconds(2)))
             let metrics = ServerMetrics()
-            let updater = WeightUpdater(catalog: catalog, store: store, metricsStore: unreachable, lock: ProcessLeaderLock(),
+            let updater = WeightUpdater(registry: registry, store: store, metricsStore: unreachable, lock: ProcessLeaderLock(),
                                         metrics: metrics, logger: TestServer.quiet)
             let later = Date().addingTimeInterval(3_600)
             #expect(await updater.runCycle(now: later).isEmpty)
@@ -51,7 +51,7 @@ struct WeightUpdaterTests {
             let exposition = metrics.render(writer: nil, failures: ArmFailureCounts())
             #expect(exposition.contains(#"armory_updater_runs_total{outcome="failed"} 2"#), "both cycles tried and failed")
             #expect(try await store.weightVersions(of: "duel").count == 1)
-            #expect(catalog.experiment("duel")?.weights.version == 1)
+            #expect(registry.experiment("duel")?.weights.version == 1)
         }
     }
 
@@ -71,8 +71,8 @@ struct WeightUpdaterTests {
 
     static func checkUpdate(_ metricsStore: ClickHouseMetricsStore) async throws {
         try await metricsStore.prepare()
-        try await withCatalog(["duel.yaml": TestServer.duel]) { catalog, store in
-            let live = try #require(catalog.experiment("duel"))
+        try await withRegistry(["duel.yaml": TestServer.duel]) { registry, store in
+            let live = try #require(registry.experiment("duel"))
             // 200 decisions per arm: popular 20 clicked, personal 60.
             var events: [Event] = []
             for (arm, clicks) in [("popular", 20), ("personal", 60)] {
@@ -89,7 +89,7 @@ struct WeightUpdaterTests {
             }
             try await metricsStore.insert(events)
             let metrics = ServerMetrics()
-            let updater = WeightUpdater(catalog: catalog, store: store, metricsStore: metricsStore, lock: ProcessLeaderLock(),
+            let updater = WeightUpdater(registry: registry, store: store, metricsStore: metricsStore, lock: ProcessLeaderLock(),
                                         metrics: metrics, logger: TestServer.quiet)
             let outcomes = await updater.runCycle(now: Date().addingTimeInterval(5))
             guard case .updated(let version)? = outcomes["duel"] else {
@@ -107,7 +107,7 @@ struct WeightUpdaterTests {
                 #expect(abs(got - expected) < 1e-12)
             }
             #expect(version.weights[1] > 0.9, "personal is almost surely better")
-            #expect(catalog.experiment("duel")?.weights.version == 2, "served at once")
+            #expect(registry.experiment("duel")?.weights.version == 2, "served at once")
             let stored = try #require(try await store.weightVersions(of: "duel").last)
             #expect(stored.version == version.version && stored.weights == version.weights && stored.inputs == version.inputs)
 

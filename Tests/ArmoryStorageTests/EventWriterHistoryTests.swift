@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import ArmoryStorage
 import Foundation

@@ -1,4 +1,5 @@
 @testable import ArmoryStorage
+import ArmoryCore
 import Foundation
 import GRDB
 import Testing

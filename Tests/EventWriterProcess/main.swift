@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryStorage
 import Foundation
 import Logging

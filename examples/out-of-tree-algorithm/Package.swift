@@ -3,7 +3,7 @@ import PackageDescription
 
 /// An algorithm module built outside Armory's repository: it depends on ArmoryKit (here by
 /// path; in your own repository, by path to your Armory checkout) and builds `libClassics.so`.
-/// Point the host at it with ARMORY_PLUGINS_DIR=<this package>/.build/debug.
+/// Point the host at it with ARMORY_MODULES_DIR=<this package>/.build/debug.
 let package = Package(
     name: "Classics",
     platforms: [.macOS(.v14)],

@@ -52,7 +52,7 @@ extension ServerConfiguration {
         if let url = value("ARMORY_REDIS_URL") {
             do {
                 _ = try RedisClient(url: url)
-            } catch let error as RedisError {
+            } catch let error as StorageError {
                 throw ConfigurationError("ARMORY_REDIS_URL: \(error.description)")
             }
             redisURL = url

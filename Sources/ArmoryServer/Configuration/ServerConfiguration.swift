@@ -77,8 +77,8 @@ public struct ServerConfiguration: Sendable {
     /// The secret decision ids are signed with (shared by every replica); `nil` means the one in
     /// `<dataDirectory>/decision-secret`, made on first start.
     public var decisionSecret: String?
-    /// Extra folders of algorithm modules, after the executable's own and `ARMORY_PLUGINS_DIR`.
-    public var pluginDirectories: [String] = []
+    /// Extra folders of algorithm modules, after the executable's own and `ARMORY_MODULES_DIR`.
+    public var moduleDirectories: [String] = []
     /// The demo catalog to seed into an empty store; `nil` seeds nothing.
     public var demoCatalog: DemoCatalog? = DemoCatalog()
     /// How often a server polls the state store for weights and status changes made elsewhere.

@@ -1,68 +1,45 @@
 import ArmoryCore
-import ArmoryKit
 import ArmoryStorage
-import Crypto
-import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
 
-/// The HTTP API: every route of ARCHITECTURE.md ("HTTP API"), registered on one router with the
-/// error and metrics middleware. The routes live in extensions by area (serving, experiments,
-/// admin, operations); each is registered through ``RouteTable`` so the list of routes is known
-/// (the OpenAPI document is tested against it).
+/// The HTTP API: every route of `openapi.yaml`, one route collection per area (operations,
+/// serving, experiments, admin) on one router, behind the metrics and error middleware. The
+/// routes call the use cases (``RecommendationService``, ``EventIngest``,
+/// ``ExperimentControl``) and turn their answers into JSON; statuses are chosen in one place,
+/// ``APIErrorMiddleware``.
 public struct ArmoryAPI: Sendable {
-    let catalog: ExperimentCatalog
+    let registry: ExperimentRegistry
     /// The algorithm modules (more load on reload).
     let modules: AlgorithmModules
     let store: any StateStore
     let metricsStore: any MetricsStore
-    /// `nil` in a worker, which serves only the operations routes.
+    /// The serving use cases; `nil` in a worker, which serves only the operations routes.
+    let recommendations: RecommendationService?
+    let ingest: EventIngest?
+    /// For `/metrics`: the event writer's and the co-watched lists' state (API roles only).
     let writer: EventWriter?
-    let signer: DecisionSigner
-    let data: any DataSource
-    /// Counts views and clicks for the hot list, when Redis is configured.
-    let hotList: HotListDataSource?
-    /// The co-watched lists, for `/metrics`; `nil` in a worker.
     let coWatch: CoWatchLists?
     let failures: ArmFailureCounts
     let metrics: ServerMetrics
     let adminToken: String
 
-    /// The router, and the routes it serves.
-    public func makeRouter() -> (router: Router<BasicRequestContext>, routes: [APIRoute]) {
+    /// The router, with every route this role serves.
+    public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let served = ServedRoutes()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: APIErrorMiddleware(routes: served))
-        var table = RouteTable(router: router)
-        addOperationRoutes(to: &table)
-        if let writer {
-            addServingRoutes(to: &table, writer: writer)
-            addExperimentRoutes(to: &table)
-            addAdminRoutes(to: &table)
+        router.addRoutes(OperationRoutes(
+            registry: registry, modules: modules, store: store, writer: writer, coWatch: coWatch, failures: failures, metrics: metrics
+        ).collection)
+        if let recommendations, let ingest {
+            router.addRoutes(ServingRoutes(recommendations: recommendations, ingest: ingest).collection)
+            router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore).collection)
+            router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store), adminToken: adminToken).collection)
         }
-        served.set(table.routes)
-        return (router, table.routes)
-    }
-
-
-    var control: ExperimentControl {
-        ExperimentControl(catalog: catalog, store: store)
-    }
-
-    /// Throws 401 unless the request carries `Authorization: Bearer <admin token>`.
-    func requireAdmin(_ request: Request) throws {
-        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"armory\""]
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError(.unauthorized, "unauthorized", "this route needs the admin token: Authorization: Bearer $ARMORY_ADMIN_TOKEN",
-                           headers: challenge)
-        }
-        // Compared as SHA-256 digests, in constant time.
-        let given = SHA256.hash(data: Data(header.dropFirst("Bearer ".count).utf8))
-        let expected = SHA256.hash(data: Data(adminToken.utf8))
-        guard given == expected else {
-            throw APIError(.unauthorized, "unauthorized", "the admin token is wrong", headers: challenge)
-        }
+        served.set(router.routes.map { APIRoute(method: $0.method.rawValue, path: $0.path.description) })
+        return router
     }
 }
 
@@ -77,26 +54,6 @@ public struct APIRoute: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public static func < (lhs: APIRoute, rhs: APIRoute) -> Bool {
         (lhs.path, lhs.method) < (rhs.path, rhs.method)
-    }
-}
-
-/// Registers routes on a router and remembers them.
-struct RouteTable {
-    let router: Router<BasicRequestContext>
-    private(set) var routes: [APIRoute] = []
-
-    init(router: Router<BasicRequestContext>) {
-        self.router = router
-    }
-
-    /// Adds `handler` for `method` at `path` (Hummingbird's spelling: `:id` for a parameter).
-    mutating func add(
-        _ method: HTTPRequest.Method, _ path: String,
-        _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
-    ) {
-        router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
-        let template = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-        routes.append(APIRoute(method: method.rawValue, path: "/" + template))
     }
 }
 

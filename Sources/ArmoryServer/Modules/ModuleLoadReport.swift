@@ -31,6 +31,6 @@ public struct ModuleLoadReport: Sendable, Codable {
         guard loaded.isEmpty else { return nil }
         let places = directories.isEmpty ? "(no directories)" : directories.joined(separator: ", ")
         return "no algorithm modules were found in \(places); build them with `swift build` "
-            + "(plain `swift run` builds only the executable) or point ARMORY_PLUGINS_DIR at the folder holding their lib*.so files"
+            + "(plain `swift run` builds only the executable) or point ARMORY_MODULES_DIR at the folder holding their lib*.so files"
     }
 }

@@ -19,8 +19,10 @@ import Darwin
 /// library behind). A refusal never stops the other files from loading. Libraries are never
 /// closed: their types stay in use for the life of the process.
 public struct ModuleLoader: Sendable {
-    /// The environment variable naming extra plugin directories, colon-separated.
-    public static let directoriesVariable = "ARMORY_PLUGINS_DIR"
+    /// The environment variable naming extra module directories, colon-separated.
+    public static let directoriesVariable = "ARMORY_MODULES_DIR"
+    /// Its earlier name, still read (after it).
+    public static let formerDirectoriesVariable = "ARMORY_PLUGINS_DIR"
 
     /// The directories searched, in order.
     public var directories: [String]
@@ -30,15 +32,17 @@ public struct ModuleLoader: Sendable {
         self.directories = directories
     }
 
-    /// The default plugin directories: the executable's own folder (where `swift build` puts
-    /// the built-in modules), then each folder in `ARMORY_PLUGINS_DIR`.
+    /// The default module directories: the executable's own folder (where `swift build` puts
+    /// the built-in modules), then each folder in `ARMORY_MODULES_DIR` and `ARMORY_PLUGINS_DIR`.
     public static func defaultDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var directories: [String] = []
         if let executable = Bundle.main.executableURL {
             directories.append(executable.resolvingSymlinksInPath().deletingLastPathComponent().path)
         }
-        let extra = environment[directoriesVariable]?.split(separator: ":").map(String.init) ?? []
-        directories += extra.filter { !$0.isEmpty }
+        for variable in [directoriesVariable, formerDirectoriesVariable] {
+            let extra = environment[variable]?.split(separator: ":").map(String.init) ?? []
+            directories += extra.filter { !$0.isEmpty && !directories.contains($0) }
+        }
         return directories
     }
 

@@ -6,18 +6,6 @@ import Logging
 /// experiment's time budget: an arm whose module throws or overruns is answered by the
 /// fallback arm, and the failure is counted for the arm that failed.
 public struct ArmRecommender: Sendable {
-    /// Why an experiment's arms could not be set up.
-    public struct SetupError: Error, Sendable, CustomStringConvertible {
-        /// Names the experiment, the arm and the problem.
-        public var description: String
-    }
-
-    /// Neither the arm nor the fallback arm could answer.
-    public struct Unavailable: Error, Sendable, CustomStringConvertible {
-        /// Names the experiment and both failures.
-        public var description: String
-    }
-
     /// What answered a request.
     public struct Outcome: Sendable {
         /// The arm the request was assigned to.
@@ -40,7 +28,7 @@ public struct ArmRecommender: Sendable {
     private let failures: ArmFailureCounts
     private let isolation: ModuleIsolation
 
-    /// Creates an instance of each arm's algorithm from `registry`; throws ``SetupError`` naming
+    /// Creates an instance of each arm's algorithm from `registry`; throws a ``ConfigurationError`` naming
     /// the first arm whose algorithm is unknown or refuses its parameters. Where module calls
     /// run is `isolation`'s choice.
     public init(
@@ -52,7 +40,7 @@ public struct ArmRecommender: Sendable {
                 algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters),
                                         ModuleCallCost(arm: "\(experiment.id)/\(arm.name)"))
             } catch {
-                throw SetupError(description: "experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
+                throw ConfigurationError("experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
             }
         }
         self.experiment = experiment
@@ -62,7 +50,8 @@ public struct ArmRecommender: Sendable {
     }
 
     /// Recommendations from `arm`, or from the fallback arm when `arm`'s module fails.
-    /// Throws ``Unavailable`` only when the fallback arm fails too (or is the arm that failed).
+    /// Throws an ``ArmoryError`` coded `arm_unavailable`, its message naming both failures for
+    /// the log, only when the fallback arm fails too (or is the arm that failed).
     public func recommend(
         arm: String, _ request: RecommendationRequest, data: any DataSource, logger: Logger = Logger(label: "armory.recommend")
     ) async throws -> Outcome {
@@ -80,7 +69,7 @@ public struct ArmRecommender: Sendable {
             ])
             let fallback = experiment.fallback
             guard fallback != arm else {
-                throw Unavailable(description: "experiment '\(experiment.id)': the fallback arm '\(arm)' failed: \(failure.detail)")
+                throw ArmoryError.unavailable(.armUnavailable, "experiment '\(experiment.id)': the fallback arm '\(arm)' failed: \(failure.detail)")
             }
             switch await attempt(arm: fallback, request, data: data) {
             case .success(let items):
@@ -88,7 +77,7 @@ public struct ArmRecommender: Sendable {
                 return Outcome(arm: arm, servedBy: fallback, algorithm: fallbackAlgorithm, items: items, failure: failure.kind)
             case .failure(let second):
                 failures.record(experiment: experiment.id, arm: fallback, kind: second.kind)
-                throw Unavailable(description: "experiment '\(experiment.id)': arm '\(arm)' failed (\(failure.detail)) "
+                throw ArmoryError.unavailable(.armUnavailable, "experiment '\(experiment.id)': arm '\(arm)' failed (\(failure.detail)) "
                     + "and so did the fallback arm '\(fallback)' (\(second.detail))")
             }
         }

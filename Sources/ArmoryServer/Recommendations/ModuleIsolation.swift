@@ -47,9 +47,8 @@ public final class ModuleIsolation: Sendable {
     /// How long a call waits for a slot before it turns to the module threads, in nanoseconds:
     /// about as long as a module answering from a cache takes. With every slot taken (on two
     /// cores there is one), the slot is nearly always free again within that, and a trip to
-    /// the module threads costs more than the wait (measured: 4–28% more recommendations a
-    /// second with it). A slot held by a blocked module costs each call this wait until the
-    /// budget moves the arm.
+    /// the module threads costs more than the wait (figures in the commit that chose it). A
+    /// slot held by a blocked module costs each call this wait until the budget moves the arm.
     static let slotWait: UInt64 = 5_000
 
     /// The average call duration, in nanoseconds, above which an arm's calls run on the module

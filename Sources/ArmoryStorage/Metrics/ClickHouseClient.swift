@@ -63,11 +63,11 @@ public struct ClickHouseClient: Sendable {
 
     /// Inserts rows (`RowBinary`, the values of `columns` in that order, `length` bytes in
     /// all) into `table` as `chunks` hands them over: the HTTP client asks for the next chunk
-    /// as its socket takes the last, so a batch is never in memory whole (at 50,000 events, a
-    /// batch is 16 MB) and the work of making it is spread over the send. Gzipped at the fastest
-    /// level when ``compressesInserts`` (on 10,000 impressions: a third of the default level's
-    /// time, 32% of the bytes instead of 30%). Fails after `timeout` (the HTTP client keeps
-    /// retrying a refused connection until then).
+    /// as its socket takes the last, so a large batch is never in memory whole and the work of
+    /// making it is spread over the send. Gzipped at the fastest level when
+    /// ``compressesInserts``: nearly the default level's ratio for a fraction of its time on
+    /// impressions. Fails after `timeout` (the HTTP client keeps retrying a refused connection
+    /// until then).
     public func insert<Chunks: AsyncSequence & Sendable>(
         into table: String, columns: [String], rowBinary chunks: Chunks, length: Int, timeout: TimeAmount = .seconds(5)
     ) async throws where Chunks.Element == ByteBuffer {

@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 import NIOCore
 

@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 
 /// An append-only file of event batches waiting for the metrics store: one JSON array per

@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Logging
@@ -14,7 +15,7 @@ import Logging
 /// set aside in `history.spool.rejected`: one bad row never takes other clients' views with it.
 extension EventWriter {
     /// Makes the views and likes among `events` durable in the history or its spool.
-    func persistHistory(_ events: [Event], storeDeadline: Duration?) async -> Result<Void, NotDurable> {
+    func persistHistory(_ events: [Event], storeDeadline: Duration?) async -> Result<Void, StorageError> {
         guard let history else { return .success(()) }
         let activity = events.filter { $0.type == .view || $0.type == .like }
         guard !activity.isEmpty else { return .success(()) }
@@ -34,7 +35,7 @@ extension EventWriter {
             return .success(())
         } catch {
             logger.error("cannot spool views and likes; they are not acknowledged", metadata: ["error": "\(error)"])
-            return .failure(NotDurable(description: "the state store and the history spool both failed: \(error)"))
+            return .failure(StorageError(.notDurable, "the state store and the history spool both failed: \(error)"))
         }
     }
 
@@ -96,7 +97,6 @@ extension EventWriter {
         let likes = activity.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
         if !views.isEmpty { try await history.appendViews(views) }
         if !likes.isEmpty { try await history.appendLikes(likes) }
-        onHistoryAppended(views, likes)
     }
 
     private var isHistoryDue: Bool {

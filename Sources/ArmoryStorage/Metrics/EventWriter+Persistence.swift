@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Logging
@@ -5,7 +6,7 @@ import Logging
 /// Where a flush puts events: the store, or the spool when the store fails or older batches
 /// wait there, and the spool's replay. (Users' histories: EventWriter+History.swift.)
 extension EventWriter {
-    func persist(_ events: [Event], storeDeadline: Duration?) async -> Result<Void, NotDurable> {
+    func persist(_ events: [Event], storeDeadline: Duration?) async -> Result<Void, StorageError> {
         var remaining = events[...]
         let spoolIsEmpty = spool.withLock { $0.pendingBytes == 0 }
         let storeIsDue = state.withLockedValue { $0.retryAfter.map { ContinuousClock.now >= $0 } ?? true }
@@ -38,7 +39,7 @@ extension EventWriter {
             return .success(())
         } catch {
             logger.error("cannot spool events; they are not acknowledged", metadata: ["error": "\(error)"])
-            return .failure(NotDurable(description: "the metrics store and the spool both failed: \(error)"))
+            return .failure(StorageError(.notDurable, "the metrics store and the spool both failed: \(error)"))
         }
     }
 

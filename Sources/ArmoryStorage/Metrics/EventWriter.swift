@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryKit
 import Foundation
 import Logging
@@ -11,7 +12,8 @@ import Synchronization
 /// store fails, appended to a spool file on disk (fsync). Spooled batches are replayed in order
 /// when the store answers again, before newer events. A replayed or retried event counts once
 /// (the store dedupes by event id). The queue is bounded: when it is full, ``write(_:)`` throws
-/// ``Busy`` at once instead of growing memory. On graceful shutdown it flushes what it holds.
+/// a ``StorageError`` coded `busy` at once instead of growing memory. On graceful shutdown it
+/// flushes what it holds.
 public final class EventWriter: Service, Sendable {
     /// Batching, bounds and where the spool lives.
     public struct Configuration: Sendable {
@@ -19,16 +21,16 @@ public final class EventWriter: Service, Sendable {
         public var flushInterval: Duration = .milliseconds(50)
         /// How long events queued by ``enqueue(_:)`` (impressions) may wait when no ``write(_:)``
         /// waits with them: a flush every `flushInterval` under steady impressions alone would
-        /// be 20 small inserts a second, and ClickHouse does far better with one large one
-        /// (about a third of its CPU per event, measured). A full batch goes at once.
+        /// be many small inserts a second, and ClickHouse spends far less CPU per event on one
+        /// large one. A full batch goes at once.
         public var queuedEventDelay: Duration = .seconds(1)
         /// The most events per insert, and how many waiting make a flush start at once. Large
         /// enough that a busy server's impressions go in about one insert a second, as
-        /// ClickHouse advises: each insert is a part on disk, written and later merged, and at
-        /// 10,000 (2.5 inserts a second at 25,000 recommendations a second) ClickHouse used
-        /// two to three times the CPU per recommendation (11–17 µs instead of 4–7, measured).
+        /// ClickHouse advises: each insert is a part on disk, written and later merged, so more
+        /// and smaller inserts cost ClickHouse more CPU per recommendation (figures in the
+        /// commit that chose this size).
         public var batchSize = 50_000
-        /// The most events waiting in memory; more is ``Busy``.
+        /// The most events waiting in memory; more is a ``StorageError`` coded `busy`.
         public var capacity = 500_000
         /// How long to wait after a failed insert before trying the store again.
         public var retryInterval: Duration = .seconds(1)
@@ -45,21 +47,6 @@ public final class EventWriter: Service, Sendable {
         public init(spoolDirectory: String) {
             self.spoolDirectory = spoolDirectory
         }
-    }
-
-    /// The queue is full: try again shortly.
-    public struct Busy: Error, Sendable, CustomStringConvertible {
-        public var description: String { "the event queue is full; retry shortly" }
-    }
-
-    /// The writer is shutting down and takes no more events.
-    public struct Stopped: Error, Sendable, CustomStringConvertible {
-        public var description: String { "the event writer is shutting down" }
-    }
-
-    /// The events could not be made durable (the store and the spool both failed).
-    public struct NotDurable: Error, Sendable, CustomStringConvertible {
-        public var description: String
     }
 
     /// Gauges and counters for `/metrics`.
@@ -106,7 +93,6 @@ public final class EventWriter: Service, Sendable {
 
     let store: any MetricsStore
     let history: (any StateStore)?
-    let onHistoryAppended: @Sendable (_ views: [UserEvent], _ likes: [UserEvent]) -> Void
     let configuration: Configuration
     let logger: Logger
     let state = NIOLockedValueBox(State())
@@ -114,31 +100,29 @@ public final class EventWriter: Service, Sendable {
     /// Views and likes waiting for `history` (empty without one).
     let historySpool: Mutex<EventSpool>
 
-    /// A writer into `store`. Views and likes are also appended to `history` (the state store),
-    /// after which `onHistoryAppended` is given them; they are acknowledged once in both.
+    /// A writer into `store`. Views and likes are also appended to `history` (the state store);
+    /// they are acknowledged once in both.
     public init(
         store: any MetricsStore, history: (any StateStore)? = nil, configuration: Configuration,
-        logger: Logger = Logger(label: "armory.events"),
-        onHistoryAppended: @escaping @Sendable (_ views: [UserEvent], _ likes: [UserEvent]) -> Void = { _, _ in }
+        logger: Logger = Logger(label: "armory.events")
     ) throws {
         self.store = store
         self.history = history
         self.configuration = configuration
         self.logger = logger
-        self.onHistoryAppended = onHistoryAppended
         spool = Mutex(try EventSpool(directory: configuration.spoolDirectory))
         historySpool = Mutex(try EventSpool(directory: configuration.spoolDirectory, name: "history.spool"))
     }
 
-    /// Queues `events` and returns once they are durable. Throws ``Busy`` when the queue is
-    /// full, ``Stopped`` after ``stop()``, and ``NotDurable`` when neither the store nor the
-    /// spool could take them.
+    /// Queues `events` and returns once they are durable. Throws a ``StorageError`` coded `busy`
+    /// when the queue is full, `stopped` after ``stop()``, and `notDurable` when neither the
+    /// store nor the spool could take them.
     public func write(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let refusal = state.withLockedValue { state -> (any Error)? in
-                guard !state.isStopping else { return Stopped() }
-                guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
+                guard !state.isStopping else { return StorageError(.stopped, "the event writer is shutting down") }
+                guard state.pending.count + events.count <= configuration.capacity else { return StorageError(.busy, "the event queue is full; retry shortly") }
                 state.append(events)
                 state.waiters.append(Waiter(continuation: continuation))
                 return nil
@@ -151,11 +135,11 @@ public final class EventWriter: Service, Sendable {
     /// server records on the request path and must not hold it up for a flush. They become
     /// durable at the next flush, within `queuedEventDelay` (sooner when a ``write(_:)`` or a
     /// full batch comes first); a crash before it loses them, which only leaves those decisions
-    /// uncounted. Throws ``Busy`` or ``Stopped`` like ``write(_:)``.
+    /// uncounted. Throws a ``StorageError`` coded `busy` or `stopped` like ``write(_:)``.
     public func enqueue(_ events: [Event]) throws {
         let refusal = state.withLockedValue { state -> (any Error)? in
-            guard !state.isStopping else { return Stopped() }
-            guard state.pending.count + events.count <= configuration.capacity else { return Busy() }
+            guard !state.isStopping else { return StorageError(.stopped, "the event writer is shutting down") }
+            guard state.pending.count + events.count <= configuration.capacity else { return StorageError(.busy, "the event queue is full; retry shortly") }
             state.append(events)
             return nil
         }

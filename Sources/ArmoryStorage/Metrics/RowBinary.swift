@@ -1,3 +1,4 @@
+import ArmoryCore
 import NIOCore
 
 /// Events in ClickHouse's `RowBinary` input format, the columns of the `events` table in

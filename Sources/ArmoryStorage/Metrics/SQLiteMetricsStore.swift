@@ -1,3 +1,4 @@
+import ArmoryCore
 import Foundation
 import GRDB
 
@@ -7,8 +8,8 @@ import GRDB
 /// Rows are appended in the order they arrive (a rowid table), and the only other structure
 /// every impression touches is an index by experiment and decision time, which also grows at
 /// its end: nothing an impression writes lands on a random page of a file that grows by
-/// megabytes a second under load. (The first layout was keyed by the random event id, and
-/// writing it took nearly half of a busy embedded server's CPU.) So repeats are handled by kind:
+/// megabytes a second under load (random page writes are what made a layout keyed by event id
+/// dear). So repeats are handled by kind:
 /// a repeated outcome, view or like is ignored on insert (a unique index on the decision and
 /// event id of those rows only); a repeated impression is stored again and counts once, because totals
 /// count decisions. An impression's event id is its decision id, so it is not stored twice.

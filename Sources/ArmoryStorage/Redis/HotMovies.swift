@@ -61,7 +61,7 @@ public struct HotMovies: Sendable {
         }
         let replies = try await redis.pipeline(commands)
         if case .error(let message)? = replies.first(where: { if case .error = $0 { true } else { false } }) {
-            throw RedisError("\(redis.location) refused a hot-movies update: \(message)")
+            throw StorageError(.refused, "\(redis.location) refused a hot-movies update: \(message)")
         }
     }
 
@@ -84,13 +84,13 @@ public struct HotMovies: Sendable {
             ["DEL", scratch],
         ])
         guard case .array(let elements?) = replies[1], elements.count.isMultiple(of: 2) else {
-            throw RedisError("\(redis.location) answered the hot-list read with \(replies[0]), \(replies[1])")
+            throw StorageError(.protocolViolation, "\(redis.location) answered the hot-list read with \(replies[0]), \(replies[1])")
         }
         var counts: [MovieCount] = []
         counts.reserveCapacity(elements.count / 2)
         for index in stride(from: 0, to: elements.count, by: 2) {
             guard let movie = elements[index].text.flatMap(Int.init), let score = elements[index + 1].text.flatMap(Double.init) else {
-                throw RedisError("\(redis.location) answered the hot-list read with a member that is not a movie id and a count")
+                throw StorageError(.protocolViolation, "\(redis.location) answered the hot-list read with a member that is not a movie id and a count")
             }
             counts.append(MovieCount(movieID: movie, count: Int(score)))
         }

@@ -48,16 +48,16 @@ public enum RESPValue: Sendable, Hashable {
         case UInt8(ascii: "+"): return .simpleString(line)
         case UInt8(ascii: "-"): return .error(line)
         case UInt8(ascii: ":"):
-            guard let number = Int(line) else { throw RedisError("malformed integer reply '\(line)'") }
+            guard let number = Int(line) else { throw StorageError(.protocolViolation, "malformed integer reply '\(line)'") }
             return .integer(number)
         case UInt8(ascii: "$"):
-            guard let length = Int(line), length >= -1 else { throw RedisError("malformed bulk string length '\(line)'") }
+            guard let length = Int(line), length >= -1 else { throw StorageError(.protocolViolation, "malformed bulk string length '\(line)'") }
             if length == -1 { return .bulkString(nil) }
             guard buffer.readableBytes >= length + 2, let text = buffer.readString(length: length) else { return nil }
             buffer.moveReaderIndex(forwardBy: 2)
             return .bulkString(text)
         case UInt8(ascii: "*"):
-            guard let count = Int(line), count >= -1 else { throw RedisError("malformed array length '\(line)'") }
+            guard let count = Int(line), count >= -1 else { throw StorageError(.protocolViolation, "malformed array length '\(line)'") }
             if count == -1 { return .array(nil) }
             var elements: [RESPValue] = []
             elements.reserveCapacity(count)
@@ -67,7 +67,7 @@ public enum RESPValue: Sendable, Hashable {
             }
             return .array(elements)
         default:
-            throw RedisError("unexpected reply type byte \(type)")
+            throw StorageError(.protocolViolation, "unexpected reply type byte \(type)")
         }
     }
 
@@ -77,16 +77,5 @@ public enum RESPValue: Sendable, Hashable {
         let line = buffer.readString(length: end - buffer.readerIndex)
         buffer.moveReaderIndex(forwardBy: 2)
         return line
-    }
-}
-
-/// A Redis failure: unreachable, timed out, refused the password, or answered with an error.
-public struct RedisError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong, without the password.
-    public var description: String
-
-    /// Creates an error.
-    public init(_ description: String) {
-        self.description = description
     }
 }

@@ -30,14 +30,14 @@ public final class RedisClient: Service, Sendable {
     public init(url text: String, connections: Int = 4, timeout: TimeAmount = .milliseconds(250),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         guard let url = URLComponents(string: text), url.scheme == "redis", let host = url.host, !host.isEmpty else {
-            throw RedisError("not a Redis URL: expected redis://:password@host:6379")
+            throw StorageError(.invalidLocation, "not a Redis URL: expected redis://:password@host:6379")
         }
         self.host = host
         port = url.port ?? 6379
         password = url.password.map { $0.removingPercentEncoding ?? $0 }
         username = url.user.flatMap { $0.isEmpty ? nil : ($0.removingPercentEncoding ?? $0) }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        guard path.isEmpty || Int(path) != nil else { throw RedisError("the Redis database in the URL must be a number, not '\(path)'") }
+        guard path.isEmpty || Int(path) != nil else { throw StorageError(.invalidLocation, "the Redis database in the URL must be a number, not '\(path)'") }
         database = Int(path) ?? 0
         location = "Redis at \(host):\(port)"
         self.timeout = timeout
@@ -48,7 +48,7 @@ public final class RedisClient: Service, Sendable {
 
     /// Sends `commands` on one connection at once and returns their replies in order. A reply
     /// that is a Redis error comes back as `.error`, not thrown; an unreachable server, a
-    /// timeout or a broken connection throws ``RedisError`` (and the connection is replaced).
+    /// timeout or a broken connection throws ``StorageError`` (and the connection is replaced).
     public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
         let slot = abs(next.add(1, ordering: .relaxed).newValue % slotCount)
@@ -95,12 +95,12 @@ public final class RedisClient: Service, Sendable {
                 channel = try await future.get()
             } catch {
                 forget(future, in: slot)
-                throw error as? RedisError ?? RedisError("cannot reach \(location): \(error)")
+                throw error as? StorageError ?? StorageError(.unreachable, "cannot reach \(location): \(error)")
             }
             if channel.isActive { return (channel, future) }
             forget(future, in: slot)
         }
-        throw RedisError("\(location) closed each new connection at once")
+        throw StorageError(.unreachable, "\(location) closed each new connection at once")
     }
 
     private func forget(_ future: EventLoopFuture<any Channel>, in slot: Int) {
@@ -124,7 +124,7 @@ public final class RedisClient: Service, Sendable {
             self.write(setup, on: channel).flatMapThrowing { replies in
                 if case .error(let message) = replies.first(where: { if case .error = $0 { true } else { false } }) {
                     channel.close(promise: nil)
-                    throw RedisError("\(location) refused the connection set-up: \(message)")
+                    throw StorageError(.authenticationFailed, "\(location) refused the connection set-up: \(message)")
                 }
                 return channel
             }
@@ -136,7 +136,7 @@ public final class RedisClient: Service, Sendable {
         let timeout = timeout
         let location = location
         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(RedisError("\(location) did not answer within \(timeout.nanoseconds / 1_000_000) ms"))
+            promise.fail(StorageError(.unreachable, "\(location) did not answer within \(timeout.nanoseconds / 1_000_000) ms"))
         }
         promise.futureResult.whenComplete { _ in deadline.cancel() }
         channel.writeAndFlush(RedisHandler.Request(commands: commands, promise: promise), promise: nil)
@@ -176,7 +176,7 @@ private final class RedisHandler: ChannelDuplexHandler {
         do {
             while var buffer = received, let value = try RESPValue.read(from: &buffer) {
                 received = buffer
-                guard !waiting.isEmpty else { throw RedisError("a reply nobody asked for") }
+                guard !waiting.isEmpty else { throw StorageError(.protocolViolation, "a reply nobody asked for") }
                 waiting[0].replies.append(value)
                 waiting[0].remaining -= 1
                 if waiting[0].remaining == 0 {
@@ -192,7 +192,7 @@ private final class RedisHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(RedisError("the connection closed"))
+        failAll(StorageError(.unreachable, "the connection closed"))
         context.fireChannelInactive()
     }
 

@@ -43,8 +43,8 @@ final class LoadingCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             if var entry = state.entries[key], now - entry.loadedAt < lifetime + staleLifetime {
                 state.clock += 1
                 entry.lastUse = state.clock
-                // Assigned whole: an in-place `entries[key]?.lastUse = …` allocated several
-                // times per call (measured), and this runs on every request.
+                // Assigned whole: an in-place `entries[key]?.lastUse = …` allocates, and this
+                // runs on every request.
                 state.entries[key] = entry
                 if now - entry.loadedAt >= lifetime, state.loads[key] == nil {
                     state.loads[key] = makeLoad(key, load)

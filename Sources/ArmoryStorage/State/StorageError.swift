@@ -1,20 +1,40 @@
-/// A storage failure with a message safe to show a user: it names the store's host and
-/// database (or file), never a password. Details for operators go to the logs.
+/// The one error of ArmoryStorage: a storage failure with a message safe to show a user. It
+/// names the store's host and database (or file), never a password; details for operators go
+/// to the logs. New codes are added as static members of ``Code`` (the shape of postgres-nio's
+/// `PSQLError.Code`), so callers compare codes rather than switch over all of them.
 public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure.
-    public enum Code: String, Sendable, Hashable {
-        /// The server could not be reached.
-        case unreachable
+    public struct Code: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+        public let rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public var description: String { rawValue }
+
+        /// The server could not be reached, or did not answer in time.
+        public static let unreachable = Code(rawValue: "unreachable")
         /// The server refused the credentials.
-        case authenticationFailed
+        public static let authenticationFailed = Code(rawValue: "authentication_failed")
         /// The database was migrated by a newer Armory than this one.
-        case schemaTooNew
+        public static let schemaTooNew = Code(rawValue: "schema_too_new")
         /// The location (URL or path) is not usable.
-        case invalidLocation
+        public static let invalidLocation = Code(rawValue: "invalid_location")
         /// A write was refused by the schema (e.g. changing append-only history).
-        case refused
+        public static let refused = Code(rawValue: "refused")
+        /// The server answered with something its protocol does not allow.
+        public static let protocolViolation = Code(rawValue: "protocol_violation")
+        /// An operation did not finish within the time allowed (``withDeadline(_:_:)``).
+        public static let deadlineExceeded = Code(rawValue: "deadline_exceeded")
+        /// The event writer's queue is full: try again shortly.
+        public static let busy = Code(rawValue: "busy")
+        /// The event writer is shutting down and takes no more events.
+        public static let stopped = Code(rawValue: "stopped")
+        /// Events could not be made durable: the store and the spool both failed.
+        public static let notDurable = Code(rawValue: "not_durable")
         /// Anything else the store reported.
-        case failed
+        public static let failed = Code(rawValue: "failed")
     }
 
     /// What kind of failure.

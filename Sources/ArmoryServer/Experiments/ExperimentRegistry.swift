@@ -10,14 +10,8 @@ import NIOConcurrencyHelpers
 /// in step with the store (weights and status changes made by other processes) by polling.
 ///
 /// Requests read ``experiment(_:)`` — one lock, no I/O. Loads and refreshes run one at a time
-/// on the catalog's own task (``run()``); ``reload(actor:)`` hands it a request and waits.
-public final class ExperimentCatalog: Service, Sendable {
-    /// Why the catalog could not do what was asked.
-    public struct Unavailable: Error, Sendable, CustomStringConvertible {
-        /// Safe to show.
-        public var description: String
-    }
-
+/// on the registry's own task (``run()``); ``reload(actor:)`` hands it a request and waits.
+public final class ExperimentRegistry: Service, Sendable {
     private struct State {
         var experiments: [String: LiveExperiment] = [:]
         /// Which experiment each file declared when it last loaded.
@@ -45,13 +39,13 @@ public final class ExperimentCatalog: Service, Sendable {
     private let commands: AsyncStream<Command>
     private let commandSink: AsyncStream<Command>.Continuation
 
-    /// A catalog of the experiment files in `directory`, kept in `store`; arms are made from
+    /// A registry of the experiment files in `directory`, kept in `store`; arms are made from
     /// `modules`, which a reload asks for new module files first. Other processes' changes are
     /// picked up every `refreshInterval`. `setUp` runs first (with the store's connection pool
     /// running), e.g. to seed the demo catalog.
     public init(
         directory: String, store: any StateStore, modules: AlgorithmModules, failures: ArmFailureCounts,
-        isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.catalog"),
+        isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.experiments"),
         setUp: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.setUp = setUp
@@ -82,12 +76,12 @@ public final class ExperimentCatalog: Service, Sendable {
         state.withLockedValue { $0.firstReport }
     }
 
-    /// Returns once the first load has finished; throws when the catalog stopped before it did.
+    /// Returns once the first load has finished; throws when the registry stopped before it did.
     public func waitUntilLoaded() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let ready: Result<Void, any Error>? = state.withLockedValue { state in
                 if state.isLoaded { return .success(()) }
-                if state.isStopped { return .failure(Unavailable(description: "the experiment catalog stopped")) }
+                if state.isStopped { return .failure(Self.stoppedError) }
                 state.loadWaiters.append(continuation)
                 return nil
             }
@@ -104,7 +98,7 @@ public final class ExperimentCatalog: Service, Sendable {
     public func reload(actor: String) async throws -> ReloadReport {
         try await withCheckedThrowingContinuation { continuation in
             if case .terminated = commandSink.yield(.reload(actor: actor, continuation)) {
-                continuation.resume(throwing: Unavailable(description: "the server is shutting down"))
+                continuation.resume(throwing: ArmoryError.unavailable(.shuttingDown, "the server is shutting down"))
             }
         }
     }
@@ -193,8 +187,10 @@ public final class ExperimentCatalog: Service, Sendable {
             defer { state.loadWaiters = [] }
             return state.loadWaiters
         }
-        for waiter in waiters { waiter.resume(throwing: Unavailable(description: "the experiment catalog stopped")) }
+        for waiter in waiters { waiter.resume(throwing: Self.stoppedError) }
     }
+
+    private static let stoppedError = ArmoryError.unavailable(.shuttingDown, "the experiment registry stopped")
 
     private func log(_ report: ReloadReport, prefix: String) {
         logger.info("\(prefix)", metadata: [

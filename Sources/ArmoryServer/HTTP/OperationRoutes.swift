@@ -1,41 +1,52 @@
+import ArmoryCore
 import ArmoryKit
+import ArmoryStorage
 import Foundation
 import Hummingbird
 
-extension ArmoryAPI {
-    func addOperationRoutes(to table: inout RouteTable) {
-        table.add(.get, "/health") { _, _ in
+/// The routes for operators and tools, served by every role: health, readiness, Prometheus
+/// metrics, the OpenAPI document and the algorithms loaded.
+struct OperationRoutes {
+    let registry: ExperimentRegistry
+    let modules: AlgorithmModules
+    let store: any StateStore
+    let writer: EventWriter?
+    let coWatch: CoWatchLists?
+    let failures: ArmFailureCounts
+    let metrics: ServerMetrics
+
+    var collection: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("/health") { _, _ in
             try APIJSON.response(["status": "ok"])
         }
-
-        table.add(.get, "/ready") { _, context in
+        routes.get("/ready") { _, context in
             // Ready when the experiments are loaded and the state store answers. The metrics
             // store may be down: events are spooled meanwhile.
             do {
                 _ = try await store.historyHeads()
             } catch {
                 context.logger.warning("not ready: the state store does not answer", metadata: ["error": "\(error)"])
-                throw APIError.unavailable("not_ready", "the state store does not answer", retryAfter: 5)
+                throw ArmoryError.unavailable(.notReady, "the state store does not answer", retryAfter: 5)
             }
-            return try APIJSON.response(ReadyStatus(status: "ready", experiments: catalog.experiments.count,
+            return try APIJSON.response(ReadyStatus(status: "ready", experiments: registry.experiments.count,
                                                     algorithms: modules.registry.descriptors.count))
         }
-
-        table.add(.get, "/metrics") { _, _ in
-            APIJSON.text(metrics.render(writer: writer?.statistics, coWatch: coWatch?.status, failures: failures), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        routes.get("/metrics") { _, _ in
+            APIJSON.text(metrics.render(writer: writer?.statistics, coWatch: coWatch?.status, failures: failures),
+                         contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-
-        table.add(.get, "/openapi.yaml") { _, _ in
+        routes.get("/openapi.yaml") { _, _ in
             APIJSON.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
         }
-
-        table.add(.get, "/v1/algorithms") { _, _ in
+        routes.get("/v1/algorithms") { _, _ in
             let report = modules.report
             return try APIJSON.response(AlgorithmList(
                 algorithms: modules.registry.all.map { AlgorithmList.Algorithm(descriptor: $0.descriptor, file: $0.file) },
                 refused: report.refused, directories: report.directories
             ))
         }
+        return routes
     }
 }
 

@@ -1,4 +1,3 @@
-import ArmoryCore
 import Foundation
 
 /// What happened.

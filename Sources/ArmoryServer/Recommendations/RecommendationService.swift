@@ -65,7 +65,7 @@ public struct RecommendationService: Sendable {
     /// The most movies one request may ask for.
     public static let maximumLimit = 100
 
-    let catalog: ExperimentCatalog
+    let registry: ExperimentRegistry
     let data: any DataSource
     let signer: DecisionSigner
     let writer: EventWriter
@@ -73,17 +73,17 @@ public struct RecommendationService: Sendable {
 
     /// Recommendations for `userID` in `experimentID`.
     public func recommend(userID: String?, experimentID: String?, limit limitText: String?, logger: Logger) async throws -> Recommendations {
-        guard let userID, !userID.isEmpty else { throw APIError.invalid("user_id", "user_id is required") }
-        if let problem = InputLimits.problem(userID: userID) { throw APIError.invalid("user_id", problem) }
-        guard let experimentID, !experimentID.isEmpty else { throw APIError.invalid("experiment", "experiment is required") }
+        guard let userID, !userID.isEmpty else { throw ArmoryError.invalid("user_id", "user_id is required") }
+        if let problem = InputLimits.problem(userID: userID) { throw ArmoryError.invalid("user_id", problem) }
+        guard let experimentID, !experimentID.isEmpty else { throw ArmoryError.invalid("experiment", "experiment is required") }
         var limit = 10
         if let limitText {
             guard let parsed = Int(limitText), (1...Self.maximumLimit).contains(parsed) else {
-                throw APIError.invalid("limit", "limit must be a whole number from 1 to \(Self.maximumLimit), not '\(limitText)'")
+                throw ArmoryError.invalid("limit", "limit must be a whole number from 1 to \(Self.maximumLimit), not '\(limitText)'")
             }
             limit = parsed
         }
-        guard let live = catalog.experiment(experimentID) else { throw APIError.unknownExperiment(experimentID) }
+        guard let live = registry.experiment(experimentID) else { throw ArmoryError.unknownExperiment(experimentID) }
 
         let now = Date()
         // Millisecond precision, as in the decision id, so the impression and later outcomes
@@ -94,10 +94,10 @@ public struct RecommendationService: Sendable {
         do {
             outcome = try await live.recommender.recommend(
                 arm: placement.arm, RecommendationRequest(userID: userID, limit: limit, time: now), data: data, logger: logger)
-        } catch let error as ArmRecommender.Unavailable {
+        } catch let error as ArmoryError where error.code == .armUnavailable {
             metrics.increment("armory_recommendation_errors_total", [("experiment", live.id)])
-            logger.error("no arm could answer", metadata: ["experiment": "\(live.id)", "detail": "\(error.description)"])
-            throw APIError.unavailable("arm_unavailable", "neither arm '\(placement.arm)' nor the fallback arm could recommend; try again")
+            logger.error("no arm could answer", metadata: ["experiment": "\(live.id)", "detail": "\(error.message)"])
+            throw ArmoryError.unavailable(.armUnavailable, "neither arm '\(placement.arm)' nor the fallback arm could recommend; try again")
         }
         let decision = Decision(experiment: live.id, arm: placement.arm, configVersion: live.config.version,
                                 weightVersion: live.weights.version, userID: userID, time: time, nonce: Decision.nextNonce(),

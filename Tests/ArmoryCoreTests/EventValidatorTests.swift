@@ -1,5 +1,5 @@
 import ArmoryKit
-import ArmoryStorage
+import ArmoryCore
 import Crypto
 import Foundation
 import Testing
@@ -63,7 +63,7 @@ struct EventValidatorTests {
     ] as [(Int, Int?, String)])
     func clickNotServed(movie: Int, position: Int?, message: String) {
         #expect { try Self.validator.validate(EventInput(type: "click", decisionID: Self.decisionID, movieID: movie, position: position), now: Self.now) }
-            throws: { error in (error as? EventError)?.code == .notServed && (error as? EventError)?.message == message }
+            throws: { error in (error as? ArmoryError)?.code == .notServed && (error as? ArmoryError)?.message == message }
     }
 
     @Test("an id made before decisions carried their movies (d1) is still read, and its clicks are not checked against a list")
@@ -96,7 +96,7 @@ struct EventValidatorTests {
     }
 
     @Test("each bad event gets its own typed error", arguments: [
-        (EventInput(type: "impression", decisionID: "x"), EventError.Code.invalidType),
+        (EventInput(type: "impression", decisionID: "x"), ArmoryError.Code.invalidType),
         (EventInput(type: "purchase", userID: "ana"), .invalidType),
         (EventInput(eventID: "has space", type: "view", userID: "ana", movieID: 1), .invalidEventID),
         (EventInput(eventID: String(repeating: "x", count: 65), type: "view", userID: "ana", movieID: 1), .invalidEventID),
@@ -127,8 +127,8 @@ struct EventValidatorTests {
         (EventInput(type: "conversion", decisionID: "SELF", userID: "mallory"), .unknownDecision),
         (EventInput(type: "conversion", decisionID: "STOPPED"), .unknownExperiment),
         (EventInput(type: "conversion", decisionID: "GONE-ARM"), .unknownArm),
-    ] as [(EventInput, EventError.Code)])
-    func refused(input: EventInput, code: EventError.Code) {
+    ] as [(EventInput, ArmoryError.Code)])
+    func refused(input: EventInput, code: ArmoryError.Code) {
         var input = input
         switch input.decisionID {
         case "SELF": input.decisionID = Self.decisionID

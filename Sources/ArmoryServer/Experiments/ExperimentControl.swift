@@ -2,9 +2,10 @@ import ArmoryCore
 import ArmoryStorage
 import Foundation
 
-/// The changes people make to a running experiment — roll back, pause, resume — each appended
-/// to the experiment's history (never editing it), recorded in the audit log with who and why,
-/// and served at once by this process (others pick it up on their next refresh).
+/// The changes people make to running experiments — roll back, pause, resume, reload the
+/// files — each appended to the history (never editing it), recorded in the audit log with who
+/// and why, and served at once by this process (others pick it up on their next refresh). The
+/// admin routes, the CLI through them, and SIGHUP all change experiments through this one type.
 public struct ExperimentControl: Sendable {
     /// Where to roll back to.
     public enum Target: Sendable, Hashable {
@@ -14,7 +15,7 @@ public struct ExperimentControl: Sendable {
         case arm(String)
     }
 
-    let catalog: ExperimentCatalog
+    let registry: ExperimentRegistry
     let store: any StateStore
 
     /// Rolls `experimentID` back to `target`.
@@ -25,21 +26,21 @@ public struct ExperimentControl: Sendable {
         case .version(let number):
             let versions = try await store.weightVersions(of: experimentID)
             guard let restored = versions.first(where: { $0.version == number }) else {
-                throw APIError(.notFound, "unknown_version", "experiment '\(experimentID)' has weight versions 1 to \(versions.count), not \(number)")
+                throw ArmoryError(.notFound, .unknownVersion, "experiment '\(experimentID)' has weight versions 1 to \(versions.count), not \(number)")
             }
             let arms = live.experiment.arms.map(\.name)
             guard restored.arms == arms else {
-                throw APIError(.conflict, "arms_changed", "weight version \(number) is for arms \(restored.arms.joined(separator: ", ")); "
+                throw ArmoryError(.conflict, .armsChanged, "weight version \(number) is for arms \(restored.arms.joined(separator: ", ")); "
                     + "the experiment now has \(arms.joined(separator: ", "))")
             }
             let stored = try await store.appendWeightVersion(WeightVersion(
                 experimentID: experimentID, version: 0, configVersion: live.config.version, arms: arms, weights: restored.weights,
                 reason: .rollback, actor: actor, note: reason, createdAt: now
             ))
-            catalog.publish(stored)
+            registry.publish(stored)
             // Restored weights are meant to be served: a pin to one arm ends with them.
             if case .pinned = live.serving {
-                catalog.publish(try await store.appendStatusChange(NewStatusChange(
+                registry.publish(try await store.appendStatusChange(NewStatusChange(
                     experimentID: experimentID, status: .running, actor: actor, reason: reason, createdAt: now)))
             }
             _ = try await store.appendAuditEntry(NewAuditEntry(
@@ -47,10 +48,10 @@ public struct ExperimentControl: Sendable {
                 detail: "to_version=\(number) new_version=\(stored.version)", createdAt: now))
         case .arm(let arm):
             guard live.experiment.arms.contains(where: { $0.name == arm }) else {
-                throw APIError.invalid("to_arm", "experiment '\(experimentID)' has no arm '\(arm)'; its arms are "
+                throw ArmoryError.invalid("to_arm", "experiment '\(experimentID)' has no arm '\(arm)'; its arms are "
                     + live.experiment.arms.map(\.name).joined(separator: ", "))
             }
-            catalog.publish(try await store.appendStatusChange(NewStatusChange(
+            registry.publish(try await store.appendStatusChange(NewStatusChange(
                 experimentID: experimentID, status: .running, pinnedArm: arm, actor: actor, reason: reason, createdAt: now)))
             _ = try await store.appendAuditEntry(NewAuditEntry(
                 experimentID: experimentID, actor: actor, action: "rollback", reason: reason, detail: "to_arm=\(arm)", createdAt: now))
@@ -68,12 +69,23 @@ public struct ExperimentControl: Sendable {
         try await changeStatus(experimentID, to: .running, action: "resume", actor: actor, reason: reason)
     }
 
+    /// Reloads the experiment files (and any new module files), records the reload in the audit
+    /// log, and returns what was loaded and refused.
+    public func reload(actor: String, reason: String) async throws -> ReloadReport {
+        let report = try await registry.reload(actor: actor)
+        _ = try await store.appendAuditEntry(NewAuditEntry(
+            experimentID: nil, actor: actor, action: "reload", reason: reason,
+            detail: "loaded=\(report.loaded.count) new_versions=\(report.loaded.filter(\.isNewVersion).map(\.id)) "
+                + "refused=\(report.refused.map(\.file)) removed=\(report.removed)", createdAt: Date()))
+        return report
+    }
+
     private func changeStatus(
         _ experimentID: String, to status: ExperimentStatus, action: String, actor: String, reason: String
     ) async throws -> LiveExperiment {
         _ = try experiment(experimentID)
         let now = Date()
-        catalog.publish(try await store.appendStatusChange(NewStatusChange(
+        registry.publish(try await store.appendStatusChange(NewStatusChange(
             experimentID: experimentID, status: status, actor: actor, reason: reason, createdAt: now)))
         _ = try await store.appendAuditEntry(NewAuditEntry(
             experimentID: experimentID, actor: actor, action: action, reason: reason, createdAt: now))
@@ -81,7 +93,7 @@ public struct ExperimentControl: Sendable {
     }
 
     private func experiment(_ id: String) throws -> LiveExperiment {
-        guard let live = catalog.experiment(id) else { throw APIError.unknownExperiment(id) }
+        guard let live = registry.experiment(id) else { throw ArmoryError.unknownExperiment(id) }
         return live
     }
 }

@@ -22,7 +22,7 @@ public final class WeightUpdater: Service, Sendable {
         case skipped
     }
 
-    private let catalog: ExperimentCatalog
+    private let registry: ExperimentRegistry
     private let store: any StateStore
     private let metricsStore: any MetricsStore
     private let lock: any LeaderLock
@@ -33,12 +33,12 @@ public final class WeightUpdater: Service, Sendable {
     /// `update_every`, not every cycle; and whether the last cycle failed (to log once).
     private let state = Mutex<(lastRead: [String: Date], isFailing: Bool)>(([:], false))
 
-    /// An updater of `catalog`'s experiments.
+    /// An updater of `registry`'s experiments.
     public init(
-        catalog: ExperimentCatalog, store: any StateStore, metricsStore: any MetricsStore, lock: any LeaderLock,
+        registry: ExperimentRegistry, store: any StateStore, metricsStore: any MetricsStore, lock: any LeaderLock,
         interval: Duration = .seconds(1), metrics: ServerMetrics, logger: Logger = Logger(label: "armory.updater")
     ) {
-        self.catalog = catalog
+        self.registry = registry
         self.store = store
         self.metricsStore = metricsStore
         self.lock = lock
@@ -48,7 +48,7 @@ public final class WeightUpdater: Service, Sendable {
     }
 
     public func run() async throws {
-        try await catalog.waitUntilLoaded()
+        try await registry.waitUntilLoaded()
         // Shutdown cancels the loop (nothing in a cycle needs finishing); that is not a failure.
         try? await cancelWhenGracefulShutdown {
             try await self.lock.whileLeading {
@@ -66,7 +66,7 @@ public final class WeightUpdater: Service, Sendable {
     /// metrics or state store failed).
     @discardableResult
     public func runCycle(now: Date) async -> [String: Outcome] {
-        let due = catalog.experiments.filter { live in
+        let due = registry.experiments.filter { live in
             guard live.isUpdating, let settings = live.experiment.bandit else { return false }
             let policy = ThompsonPolicy(settings: settings, objective: live.experiment.objective)
             let lastRead = state.withLock { $0.lastRead[live.id] }
@@ -110,7 +110,7 @@ public final class WeightUpdater: Service, Sendable {
 
     private func update(_ live: LiveExperiment, aggregates: [ArmAggregate], head: HistoryHead?, now: Date) async throws -> Outcome {
         // Weights or a status appended by another process (a rollback through another replica)
-        // win; this process waits until its catalog has them.
+        // win; this process waits until its registry has them.
         if let head, head.weightVersion != live.weights.version || head.statusVersion != (live.statusChange?.version ?? 0) {
             return .skipped
         }
@@ -131,7 +131,7 @@ public final class WeightUpdater: Service, Sendable {
             return .waiting("no new data since weight version \(live.weights.version)")
         case .updated(let proposed):
             let stored = try await store.appendWeightVersion(proposed)
-            catalog.publish(stored)
+            registry.publish(stored)
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "updated")])
             logger.info("new weights", metadata: [
                 "experiment": "\(live.id)", "version": "\(stored.version)",

@@ -3,7 +3,7 @@ import ArmoryKit
 import ArmoryStorage
 import Foundation
 
-extension ExperimentCatalog {
+extension ExperimentRegistry {
     /// Reads and validates every file, records new config versions and weights in the store,
     /// and swaps the served experiments in one step. A store failure throws before anything
     /// is swapped, so the previous experiments keep serving.
@@ -36,7 +36,7 @@ extension ExperimentCatalog {
                 next[experiment.id] = live
                 nextOwners[result.path] = experiment.id
                 report.loaded.append(.init(id: experiment.id, configVersion: live.config.version, isNewVersion: isNew, file: result.path))
-            } catch let error as ArmRecommender.SetupError {
+            } catch let error as ConfigurationError {
                 refuse(result.path, ["\(result.path): \(error.description)"])
             }
         }
@@ -77,7 +77,7 @@ extension ExperimentCatalog {
             let live: LiveExperiment
             do {
                 (live, _) = try await makeLive(config.experiment, registry: registry, yaml: config.yaml, file: config.sourceFile, actor: actor)
-            } catch is ArmRecommender.SetupError {
+            } catch is ConfigurationError {
                 continue  // its algorithms are gone: nothing to serve
             }
             next[config.experimentID] = live

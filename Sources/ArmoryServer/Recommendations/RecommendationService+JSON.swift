@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryStorage
 import NIOCore
 

@@ -4,7 +4,7 @@ import Foundation
 
 /// One experiment as the server serves it right now: its config version, its arms ready to
 /// answer, the weights in force and its status. Immutable: a change makes a new one, published
-/// by the ``ExperimentCatalog``, so a request reads one consistent state without locks. A class,
+/// by the ``ExperimentRegistry``, so a request reads one consistent state without locks. A class,
 /// so that a request's lookup takes one reference rather than copying every field.
 public final class LiveExperiment: Sendable {
     /// How units are being served.
