@@ -58,33 +58,9 @@ struct DecodingState {
         }
         let policy = fields["policy"].map { reader.choice($0.value, field: "policy", as: PolicyKind.self) } ?? .fixed
         let status = fields["status"].map { reader.choice($0.value, field: "status", as: ExperimentStatus.self) } ?? .running
-        let coverage = fields["coverage"].map { entry -> Double? in
-            guard let value = reader.number(entry.value, field: "coverage") else { return nil }
-            guard value >= 0 && value <= 1 else {
-                reader.report("must be between 0 and 1 (the share of units in the experiment), not \(value)",
-                              at: entry.value.mark, field: "coverage")
-                return nil
-            }
-            return value
-        } ?? 1
-        let seed = fields["seed"].map { entry -> String? in
-            guard case .scalar(let scalar) = entry.value,
-                  [.string, .integer].contains(YAMLReader.kind(of: scalar)), !scalar.string.isEmpty, scalar.string.count <= 256 else {
-                reader.report("must be a non-empty string of at most 256 characters, not \(YAMLReader.describe(entry.value))",
-                              at: entry.value.mark, field: "seed")
-                return nil
-            }
-            return scalar.string
-        } ?? id
-        let timeBudget = fields["time_budget"].map { entry -> Duration? in
-            guard let budget = reader.duration(entry.value, field: "time_budget") else { return nil }
-            guard budget >= .milliseconds(1) && budget <= .seconds(60) else {
-                reader.report("must be between 1ms and 60s (how long an arm's module may take per request), not \(DurationText.format(budget))",
-                              at: entry.value.mark, field: "time_budget")
-                return nil
-            }
-            return budget
-        } ?? Experiment.defaultTimeBudget
+        let coverage = fields["coverage"].map { readCoverage($0.value) } ?? 1
+        let seed = fields["seed"].map { readSeed($0.value) } ?? id
+        let timeBudget = fields["time_budget"].map { readTimeBudget($0.value) } ?? Experiment.defaultTimeBudget
         let arms = required("arms", in: fields, at: rootMark).flatMap { armList(from: $0) }
         let fallbackNode = required("fallback", in: fields, at: rootMark)
         let fallback = fallbackNode.flatMap { reader.string($0, field: "fallback") }
@@ -103,6 +79,34 @@ struct DecodingState {
             id: id, description: description, unit: unit ?? "user_id", objective: objective, policy: policy,
             coverage: coverage, fallback: fallback, seed: seed, status: status, timeBudget: timeBudget, arms: arms, bandit: bandit
         )
+    }
+
+    private mutating func readCoverage(_ node: Node) -> Double? {
+        guard let value = reader.number(node, field: "coverage") else { return nil }
+        guard value >= 0 && value <= 1 else {
+            reader.report("must be between 0 and 1 (the share of units in the experiment), not \(value)", at: node.mark, field: "coverage")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func readSeed(_ node: Node) -> String? {
+        guard case .scalar(let scalar) = node,
+              [.string, .integer].contains(YAMLReader.kind(of: scalar)), !scalar.string.isEmpty, scalar.string.count <= 256 else {
+            reader.report("must be a non-empty string of at most 256 characters, not \(YAMLReader.describe(node))", at: node.mark, field: "seed")
+            return nil
+        }
+        return scalar.string
+    }
+
+    private mutating func readTimeBudget(_ node: Node) -> Duration? {
+        guard let budget = reader.duration(node, field: "time_budget") else { return nil }
+        guard budget >= .milliseconds(1) && budget <= .seconds(60) else {
+            reader.report("must be between 1ms and 60s (how long an arm's module may take per request), not \(DurationText.format(budget))",
+                          at: node.mark, field: "time_budget")
+            return nil
+        }
+        return budget
     }
 
     private mutating func required(_ key: String, in fields: [String: YAMLReader.Entry], at mark: Mark?, field prefix: String = "") -> Node? {

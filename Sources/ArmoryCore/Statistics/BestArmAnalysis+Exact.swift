@@ -49,14 +49,7 @@ extension BestArmAnalysis {
             let halfWidth = (edges[panel + 1] - start) / 2
             guard halfWidth > 0 else { continue }
             let center = start + halfWidth
-            for node in 0..<points {
-                let x = center + halfWidth * rule.nodes[node]
-                let logX = log(x)
-                let logOneMinusX = log1p(-x)
-                for arm in 0..<count {
-                    pdf[arm * points + node] = densities[arm].value(at: x, logX: logX, logOneMinusX: logOneMinusX)
-                }
-            }
+            evaluate(densities, center: center, halfWidth: halfWidth, rule: rule, into: &pdf)
             for node in 0..<points {
                 let x = center + halfWidth * rule.nodes[node]
                 let weight = halfWidth * rule.weights[node]
@@ -87,6 +80,23 @@ extension BestArmAnalysis {
             standardErrors: Array(repeating: 0, count: count),
             method: .exactIntegration
         )
+    }
+
+    /// Each arm's density at each of `rule`'s nodes on the panel around `center`, into `pdf`
+    /// (arm-major: `pdf[arm * nodes + node]`).
+    @inline(__always)
+    private static func evaluate(
+        _ densities: [LogDensity], center: Double, halfWidth: Double, rule: GaussLegendre, into pdf: inout [Double]
+    ) {
+        let points = rule.nodes.count
+        for node in 0..<points {
+            let x = center + halfWidth * rule.nodes[node]
+            let logX = log(x)
+            let logOneMinusX = log1p(-x)
+            for arm in densities.indices {
+                pdf[arm * points + node] = densities[arm].value(at: x, logX: logX, logOneMinusX: logOneMinusX)
+            }
+        }
     }
 
     /// The sorted panel edges between `lower` and `upper`.

@@ -104,34 +104,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
     public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
         let experiments = ClickHouseSQL.list(phases.map(\.experiment))
-        // 1. Which hours are over, and whether their totals are missing or older than their last event.
-        let hoursText = try await client.execute("""
-            SELECT experiment, toUInt32(hour) AS hour_start, toUInt32(last_insert) AS last_insert_at,
-                   toUInt32(computed_at) AS computed, toUInt32(toStartOfHour(now())) AS current_hour
-            FROM (SELECT experiment, hour, maxMerge(last_insert) AS last_insert FROM event_hours
-                  WHERE experiment IN \(experiments) GROUP BY experiment, hour)
-            ANY LEFT JOIN (SELECT experiment, hour, max(computed_at) AS computed_at FROM arm_hours
-                           WHERE experiment IN \(experiments) GROUP BY experiment, hour)
-            USING (experiment, hour)
-            FORMAT JSONEachRow
-            """, settings: ["output_format_json_quote_64bit_integers": "0"])
-        let hours = try Self.rows(hoursText, as: HourRow.self)
-        let currentHour = hours.first?.current_hour ?? UInt32(Date().timeIntervalSince1970 / 3_600) * 3_600
-        let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at }
-        // 2. Total those hours again (the first read totals all of history once).
-        if !stale.isEmpty {
-            // The newest totals of an hour win: by the server's clock (the one the freshness check
-            // uses), then by this process's microseconds for two made within one second.
-            let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-            let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
-            try await client.execute("""
-                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
-                                       computed_at, version)
-                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors, now(), \(version)
-                FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
-                """)
-        }
-        // 3. One read: hourly totals for the hours inside each phase that are over, plus an exact
+        let currentHour = try await refreshClosedHours(experiments)
+        // One read: hourly totals for the hours inside each phase that are over, plus an exact
         // count of the rest (the phase's first, partial hour and the open hour).
         let closed = phases.map { phase in
             "(experiment = \(ClickHouseSQL.literal(phase.experiment)) AND hour >= \(ClickHouseSQL.literal(Self.hourAfter(phase.since))) "
@@ -167,6 +141,39 @@ public struct ClickHouseMetricsStore: MetricsStore {
             ArmAggregate(experiment: $0.experiment, arm: $0.arm, trials: $0.trials, clicked: $0.clicked, converted: $0.converted,
                          engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares, timeouts: $0.timeouts, errors: $0.errors)
         }
+    }
+
+    /// Totals again each hour of `experiments` that is over and whose totals are missing or
+    /// older than its last event (the first read totals all of history once); returns the
+    /// server's current hour, as Unix seconds.
+    private func refreshClosedHours(_ experiments: String) async throws -> UInt32 {
+        // Which hours are over, and whether their totals are missing or older than their last event.
+        let hoursText = try await client.execute("""
+            SELECT experiment, toUInt32(hour) AS hour_start, toUInt32(last_insert) AS last_insert_at,
+                   toUInt32(computed_at) AS computed, toUInt32(toStartOfHour(now())) AS current_hour
+            FROM (SELECT experiment, hour, maxMerge(last_insert) AS last_insert FROM event_hours
+                  WHERE experiment IN \(experiments) GROUP BY experiment, hour)
+            ANY LEFT JOIN (SELECT experiment, hour, max(computed_at) AS computed_at FROM arm_hours
+                           WHERE experiment IN \(experiments) GROUP BY experiment, hour)
+            USING (experiment, hour)
+            FORMAT JSONEachRow
+            """, settings: ["output_format_json_quote_64bit_integers": "0"])
+        let hours = try Self.rows(hoursText, as: HourRow.self)
+        let currentHour = hours.first?.current_hour ?? UInt32(Date().timeIntervalSince1970 / 3_600) * 3_600
+        let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at }
+        if !stale.isEmpty {
+            // The newest totals of an hour win: by the server's clock (the one the freshness check
+            // uses), then by this process's microseconds for two made within one second.
+            let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+            let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
+            try await client.execute("""
+                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
+                                       computed_at, version)
+                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors, now(), \(version)
+                FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
+                """)
+        }
+        return currentHour
     }
 
     /// The first whole hour at or after `time`.
