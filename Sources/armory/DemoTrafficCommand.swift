@@ -66,19 +66,20 @@ struct DemoTrafficCommand: AsyncParsableCommand {
                         var generator = Xoshiro256StarStar(seed: trafficSeed &+ UInt64(worker) &* 0x9E37_79B9_7F4A_7C15)
                         for _ in 0..<share {
                             let userIndex = Int(generator.nextUniform() * Double(users))
-                            let served: Served
+                            let served: RecommendationService.Recommendations
                             do {
-                                served = try JSONDecoder().decode(Served.self, from: try await client.get(path + "user-\(userIndex)"))
+                                served = try APIJSON.responseDecoder.decode(RecommendationService.Recommendations.self,
+                                                                            from: try await client.get(path + "user-\(userIndex)"))
                             } catch let failure as ServerClient.Failure where failure.isUnavailable {
                                 // A 503 (an arm and its fallback both overran, the queue was full): count it and go on.
                                 tally.recordFailure()
                                 continue
                             }
-                            let reaction = audience.react(to: served.items.map(\.movie_id), userIndex: userIndex, using: &generator)
-                            if let events = Self.events(for: reaction, decision: served.decision_id, user: "user-\(userIndex)") {
+                            let reaction = audience.react(to: served.items.map(\.movieID), userIndex: userIndex, using: &generator)
+                            if let events = Self.events(for: reaction, decision: served.decisionID, user: "user-\(userIndex)") {
                                 _ = try await client.post("/v1/events", body: events)
                             }
-                            let count = tally.record(arm: served.arm, clicked: reaction.click != nil, fallback: served.fallback_used)
+                            let count = tally.record(arm: served.arm, clicked: reaction.click != nil, fallback: served.fallbackUsed)
                             if count % max(1, total / 100) == 0 || count == total { bar.update(count) }
                         }
                     }
@@ -120,10 +121,10 @@ struct DemoTrafficCommand: AsyncParsableCommand {
 
     private func printWeights(_ client: ServerClient) async throws {
         let data = try await client.get("/v1/experiments/\(experiment)/weights?limit=1000")
-        let history = try JSONDecoder().decode(WeightHistory.self, from: data)
+        let history = try APIJSON.responseDecoder.decode(WeightHistory.self, from: data)
         guard let newest = history.versions.first, let oldest = history.versions.last else { return }
-        func line(_ version: WeightHistory.Version) -> String {
-            "v\(version.version) (\(version.reason)): " + zip(version.arms, version.weights).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", ")
+        func line(_ version: WeightVersion) -> String {
+            "v\(version.version) (\(version.reason.rawValue)): " + zip(version.arms, version.weights).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", ")
         }
         print("weights: \(line(oldest))")
         if newest.version != oldest.version {
@@ -156,28 +157,5 @@ struct DemoTrafficCommand: AsyncParsableCommand {
 
         var byArm: [String: Counts] { state.withLock { $0.byArm } }
         let failures = Mutex(0)
-    }
-
-    private struct Served: Decodable {
-        struct Item: Decodable {
-            var movie_id: Int
-        }
-
-        var decision_id: String
-        var arm: String
-        var fallback_used: Bool
-        var items: [Item]
-    }
-
-    private struct WeightHistory: Decodable {
-        struct Version: Decodable {
-            var version: Int
-            var reason: String
-            var arms: [String]
-            var weights: [Double]
-        }
-
-        var total: Int
-        var versions: [Version]
     }
 }

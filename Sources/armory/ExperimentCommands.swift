@@ -18,7 +18,7 @@ struct ExperimentsCommand: AsyncParsableCommand {
         try await reportingFailures {
             let data = try await connection.client.get("/v1/experiments")
             if format == .json { return try printPrettyJSON(data) }
-            let listing = try Self.decoder.decode(Listing.self, from: data)
+            let listing = try APIJSON.responseDecoder.decode(ExperimentList.self, from: data)
             var table = TextTable(header: ["experiment", "policy", "objective", "status", "config", "weights", "arms (weight)"], leftAligned: [0, 1, 2, 3, 6])
             for experiment in listing.experiments {
                 let arms = experiment.arms.map { "\($0.name) \(fixed($0.weight, 3))" }.joined(separator: ", ")
@@ -28,18 +28,6 @@ struct ExperimentsCommand: AsyncParsableCommand {
             }
             print(table.rendered)
         }
-    }
-
-    /// Reads the server's JSON: snake_case keys, its times.
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = APIJSON.decoder.dateDecodingStrategy
-        return decoder
-    }()
-
-    struct Listing: Decodable {
-        var experiments: [ExperimentSummary]
     }
 }
 
@@ -72,7 +60,7 @@ struct ResultsCommand: AsyncParsableCommand {
                 try printPrettyJSON(try await connection.client.get(path))
             case .table:
                 // The server's own type, decoded from its JSON.
-                let results = try ExperimentsCommand.decoder.decode(ExperimentResults.self, from: try await connection.client.get(path))
+                let results = try APIJSON.responseDecoder.decode(ExperimentResults.self, from: try await connection.client.get(path))
                 print("\(results.experiment): \(results.objective.rawValue), \(results.status), config v\(results.configVersion), "
                     + "weights v\(results.weightVersion), since \(results.phaseStart.formatted(.iso8601))")
                 var table = TextTable(header: ["arm", "algorithm", "trials", "successes", "rate", "mean", "95% interval", "P(best)",
@@ -175,7 +163,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
 /// One line on what an experiment serves after a change.
 private func printChange(_ data: Data) throws {
-    let experiment = try ExperimentsCommand.decoder.decode(ExperimentSummary.self, from: data)
+    let experiment = try APIJSON.responseDecoder.decode(ExperimentSummary.self, from: data)
     let arms = experiment.arms.map { "\($0.name) \(fixed($0.weight, 3))" }.joined(separator: ", ")
     print("\(experiment.id): \(experiment.status)\(experiment.pinnedArm.map { " → \($0)" } ?? ""), weights v\(experiment.weightVersion) (\(arms))")
 }

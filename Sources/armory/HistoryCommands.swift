@@ -26,11 +26,11 @@ struct WeightsCommand: AsyncParsableCommand {
         try await reportingFailures {
             let data = try await connection.client.get("/v1/experiments/\(experiment.pathEscaped)/weights?limit=\(limit)")
             if format == .json { return try printPrettyJSON(data) }
-            let history = try ExperimentsCommand.decoder.decode(History.self, from: data)
+            let history = try APIJSON.responseDecoder.decode(WeightHistory.self, from: data)
             var table = TextTable(header: ["version", "reason", "actor", "created", "weights", "note"], leftAligned: [1, 2, 3, 4, 5])
             for version in history.versions {
                 table.rows.append([
-                    "v\(version.version)" + (version.version == history.current ? "*" : ""), version.reason, version.actor,
+                    "v\(version.version)" + (version.version == history.current ? "*" : ""), version.reason.rawValue, version.actor,
                     version.createdAt.formatted(.iso8601), zip(version.arms, version.weights).map { "\($0) \(fixed($1, 3))" }.joined(separator: ", "),
                     version.note,
                 ])
@@ -38,22 +38,6 @@ struct WeightsCommand: AsyncParsableCommand {
             print(table.rendered)
             print("* in force; \(history.versions.count) of \(history.total) versions shown")
         }
-    }
-
-    private struct History: Decodable {
-        struct Version: Decodable {
-            var version: Int
-            var reason: String
-            var actor: String
-            var createdAt: Date
-            var arms: [String]
-            var weights: [Double]
-            var note: String
-        }
-
-        var current: Int
-        var total: Int
-        var versions: [Version]
     }
 }
 
@@ -79,25 +63,13 @@ struct AuditCommand: AsyncParsableCommand {
         try await reportingFailures {
             let data = try await connection.client.get("/v1/experiments/\(experiment.pathEscaped)/audit?limit=\(limit)")
             if format == .json { return try printPrettyJSON(data) }
-            let log = try ExperimentsCommand.decoder.decode(Log.self, from: data)
+            let log = try APIJSON.responseDecoder.decode(AuditLog.self, from: data)
             var table = TextTable(header: ["when", "actor", "action", "reason", "detail"], leftAligned: [0, 1, 2, 3, 4])
             for entry in log.entries {
                 table.rows.append([entry.createdAt.formatted(.iso8601), entry.actor, entry.action, entry.reason, entry.detail])
             }
             print(table.rendered)
         }
-    }
-
-    private struct Log: Decodable {
-        struct Entry: Decodable {
-            var actor: String
-            var action: String
-            var reason: String
-            var detail: String
-            var createdAt: Date
-        }
-
-        var entries: [Entry]
     }
 }
 
@@ -123,7 +95,7 @@ struct ReloadCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let body: [String: Any] = ["reason": reason, "actor": actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"]
-            let report = try ExperimentsCommand.decoder.decode(ReloadReport.self, from: try await connection.client.post("/v1/admin/reload", json: body))
+            let report = try APIJSON.responseDecoder.decode(ReloadReport.self, from: try await connection.client.post("/v1/admin/reload", json: body))
             for loaded in report.loaded {
                 print("\(loaded.id): v\(loaded.configVersion)\(loaded.isNewVersion ? " (new)" : "") from \(loaded.file)")
             }

@@ -247,7 +247,7 @@ struct ModuleIsolationTests {
                     .init(movieID: Int.min, title: "\u{1F}\u{7F}", score: -3), .init(movieID: Int.max, title: "plain", score: 1e15),
                     .init(movieID: 0, title: "a", score: 123_456_789_012), .init(movieID: -7, title: "b", score: -0.001)]
         )
-        let decoded = try JSONDecoder().decode(RecommendationService.Recommendations.self, from: Data(buffer: answer.jsonBuffer()))
+        let decoded = try APIJSON.responseDecoder.decode(RecommendationService.Recommendations.self, from: Data(buffer: answer.jsonBuffer()))
         #expect(decoded == answer)
         // Room is estimated before writing; where escapes need more than the numbers leave, the
         // writer stops at the end of its memory and starts again with twice as much.
@@ -256,7 +256,7 @@ struct ModuleIsolationTests {
             items: (0..<20).map { .init(movieID: $0 % 2 == 0 ? Int.min : Int.max, title: String(repeating: "\u{01}\"", count: $0),
                                         score: $0 % 2 == 0 ? -Double.leastNormalMagnitude : -Double.leastNonzeroMagnitude) })
         #expect(escapes.jsonBuffer().readableBytes > escapes.jsonCapacity, "this one does not fit the estimate")
-        #expect(try JSONDecoder().decode(RecommendationService.Recommendations.self, from: Data(buffer: escapes.jsonBuffer())) == escapes)
+        #expect(try APIJSON.responseDecoder.decode(RecommendationService.Recommendations.self, from: Data(buffer: escapes.jsonBuffer())) == escapes)
         #expect(answer.jsonBuffer(capacity: 16) == answer.jsonBuffer())
         #expect(escapes.jsonBuffer(capacity: 100) == escapes.jsonBuffer())
         let nonFinite = RecommendationService.Recommendations(

@@ -43,16 +43,15 @@ struct EndToEndTests {
             var clicksByArm: [String: (decisions: Int, clicks: Int)] = [:]
             for _ in 0..<1_200 {
                 let user = Int(generator.nextUniform() * Double(audience.data.userCount))
-                let served = try await client.getJSON("/v1/recommendations?user_id=user-\(user)&experiment=\(id)")
-                let items = try #require(served["items"] as? [[String: Any]]).compactMap { $0["movie_id"] as? Int }
-                let arm = try #require(served["arm"] as? String)
-                let reaction = audience.react(to: items, userIndex: user, using: &generator)
+                let served = try await client.recommend("user-\(user)", in: id)
+                let arm = served.arm
+                let reaction = audience.react(to: served.items.map(\.movieID), userIndex: user, using: &generator)
                 clicksByArm[arm, default: (0, 0)].decisions += 1
                 if let click = reaction.click {
                     clicksByArm[arm]!.clicks += 1
-                    let response = try await client.post("/v1/events", [
-                        "type": "click", "decision_id": served["decision_id"] as! String, "movie_id": click.movieID, "position": click.position,
-                    ], token: nil)
+                    let response = try await client.post(events: [
+                        EventInput(type: "click", decisionID: served.decisionID, movieID: click.movieID, position: click.position),
+                    ])
                     #expect(response.status == .accepted)
                 }
             }
@@ -60,30 +59,28 @@ struct EndToEndTests {
             #expect(rates["personal", default: 0] > rates["popular", default: 1], "the personal lists fit tastes better: \(rates)")
 
             // 2. The worker moves the weights towards the arm that earns more clicks.
-            var current: [String: Any] = [:]
-            for _ in 0..<60 {
-                current = try await client.getJSON("/v1/experiments/\(id)")
-                let arms = try #require(current["arms"] as? [[String: Any]])
-                if let personal = arms.first(where: { $0["name"] as? String == "personal" })?["weight"] as? Double, personal > 0.6 { break }
-                try await Task.sleep(for: .milliseconds(500))
+            func personalWeight() async throws -> Double {
+                try await client.get("/v1/experiments/\(id)", as: ExperimentSummary.self).arms.first { $0.name == "personal" }?.weight ?? 0
             }
-            let moved = try #require(current["arms"] as? [[String: Any]])
-            #expect((moved.first { $0["name"] as? String == "personal" }?["weight"] as? Double ?? 0) > 0.6, "weights: \(moved)")
+            var personal = try await personalWeight()
+            for _ in 0..<60 where personal <= 0.6 {
+                try await Task.sleep(for: .milliseconds(500))
+                personal = try await personalWeight()
+            }
+            #expect(personal > 0.6, "the personal arm's weight: \(personal)")
             // ClickHouse counted what was sent: every decision is an impression, every click a
             // success. Impressions reach it in batches (queuedEventDelay), so the last ones may
             // still be on their way: wait until the totals stop short no more, up to 5 s.
             let sent = clicksByArm.values.reduce(0) { $0 + $1.decisions }
-            var resultArms: [[String: Any]] = []
-            for _ in 0..<50 {
-                let results = try await client.getJSON("/v1/experiments/\(id)/results")
-                resultArms = try #require(results["arms"] as? [[String: Any]])
-                if resultArms.reduce(0, { $0 + ($1["trials"] as? Int ?? 0) }) >= sent { break }
+            var results = try await client.get("/v1/experiments/\(id)/results", as: ExperimentResults.self)
+            for _ in 0..<50 where results.arms.map(\.trials).reduce(0, +) < sent {
                 try await Task.sleep(for: .milliseconds(100))
+                results = try await client.get("/v1/experiments/\(id)/results", as: ExperimentResults.self)
             }
             for (arm, counts) in clicksByArm {
-                let row = try #require(resultArms.first { $0["arm"] as? String == arm })
-                #expect(row["trials"] as? Int == counts.decisions, "\(arm) trials")
-                #expect(row["successes"] as? Int == counts.clicks, "\(arm) successes")
+                let row = try #require(results.arms.first { $0.arm == arm })
+                #expect(row.trials == counts.decisions, "\(arm) trials")
+                #expect(row.successes == counts.clicks, "\(arm) successes")
             }
 
             // 3. A second API replica on the same stores follows the weights within 5 s.
@@ -93,10 +90,10 @@ struct EndToEndTests {
             replicaConfiguration.demoCatalog = nil
             try await TestServer.run(replicaConfiguration) { replica, _ in
                 // 4. Roll back to version 1: its weights, as a new version, served at once.
-                let rolledBack = try await client.post("/v1/experiments/\(id)/rollback",
-                                                       ["to_version": 1, "reason": "bandit too eager", "actor": "ana"]).json()
-                let newVersion = try #require(rolledBack["weight_version"] as? Int)
-                #expect((rolledBack["arms"] as? [[String: Any]])?.compactMap { $0["weight"] as? Double } == [0.5, 0.5])
+                let rolledBack = try await client.post("/v1/experiments/\(id)/rollback", ["to_version": 1, "reason": "bandit too eager", "actor": "ana"])
+                    .decode(ExperimentSummary.self)
+                let newVersion = rolledBack.weightVersion
+                #expect(rolledBack.arms.map(\.weight) == [0.5, 0.5])
                 let versions = try await armory.store.weightVersions(of: id)
                 let restored = try #require(versions.first { $0.version == newVersion })
                 #expect(restored.weights == versions[0].weights)
@@ -105,7 +102,7 @@ struct EndToEndTests {
                 let start = clock.now
                 var seen = 0
                 while clock.now - start < .seconds(5) {
-                    seen = try await replica.getJSON("/v1/experiments/\(id)")["weight_version"] as? Int ?? 0
+                    seen = try await replica.get("/v1/experiments/\(id)", as: ExperimentSummary.self).weightVersion
                     if seen >= newVersion { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }

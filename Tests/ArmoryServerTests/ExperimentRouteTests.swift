@@ -12,35 +12,29 @@ struct ExperimentRouteTests {
         let folder = try TestServer.makeFolder(["duel.yaml": TestServer.duel, "rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
-            let list = try #require(try await client.getJSON("/v1/experiments")["experiments"] as? [[String: Any]])
-            #expect(list.compactMap { $0["id"] as? String } == ["duel", "rail"])
+            let list = try await client.get("/v1/experiments", as: ExperimentList.self)
+            #expect(list.experiments.map(\.id) == ["duel", "rail"])
 
-            let rail = try await client.getJSON("/v1/experiments/rail")
-            #expect(rail["policy"] as? String == "fixed")
-            #expect(rail["status"] as? String == "running")
-            #expect(rail["config_version"] as? Int == 1)
-            #expect(rail["coverage"] as? Double == 0.5)
-            let arms = try #require(rail["arms"] as? [[String: Any]])
-            #expect((arms[1]["params"] as? [String: Any])?["like_boost"] as? Double == 2.0)
+            let rail = try await client.get("/v1/experiments/rail", as: ExperimentSummary.self)
+            #expect(rail.policy == "fixed")
+            #expect(rail.status == "running")
+            #expect(rail.configVersion == 1)
+            #expect(rail.coverage == 0.5)
+            #expect(rail.arms[1].params["like_boost"]?.value.numberValue == 2.0)
 
-            for index in 0..<30 { _ = try await client.getJSON("/v1/recommendations?user_id=u\(index)&experiment=duel") }
+            for index in 0..<30 { _ = try await client.recommend("u\(index)", in: "duel") }
             // Impressions are queued, not awaited, by the request: wait (up to 5 s) for the flush.
-            var results: [String: Any] = [:]
-            var total = 0
-            for _ in 0..<50 {
-                results = try await client.getJSON("/v1/experiments/duel/results")
-                total = (results["arms"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["trials"] as? Int ?? 0) }
-                if total == 30 { break }
+            var results = try await client.get("/v1/experiments/duel/results", as: ExperimentResults.self)
+            for _ in 0..<50 where results.arms.map(\.trials).reduce(0, +) != 30 {
                 try await Task.sleep(for: .milliseconds(100))
+                results = try await client.get("/v1/experiments/duel/results", as: ExperimentResults.self)
             }
-            let rows = try #require(results["arms"] as? [[String: Any]])
-            #expect(total == 30)
-            for row in rows {
-                for field in ["posterior_mean", "interval_low", "interval_high", "probability_best", "expected_loss", "weight"] {
-                    #expect(row[field] is Double, "\(field)")
-                }
+            #expect(results.arms.map(\.trials).reduce(0, +) == 30)
+            for row in results.arms {
+                #expect(row.posteriorMean != nil && row.intervalLow != nil && row.intervalHigh != nil, "\(row.arm)")
+                #expect(row.probabilityBest != nil && row.expectedLoss != nil, "\(row.arm)")
             }
-            #expect(results["srm_p_value"] is Double)
+            #expect(results.srmPValue != nil)
 
             let csv = try await client.execute(uri: "/v1/experiments/duel/results?format=csv", method: .get)
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
@@ -48,11 +42,11 @@ struct ExperimentRouteTests {
             #expect(lines.first?.hasPrefix("experiment,arm,algorithm,trials,successes,rate") == true)
             #expect(lines.count == 3)
 
-            let weights = try await client.getJSON("/v1/experiments/duel/weights")
-            #expect(weights["current"] as? Int == 1)
-            let versions = try #require(weights["versions"] as? [[String: Any]])
-            #expect(versions.first?["reason"] as? String == "initial")
-            #expect(versions.first?["weights"] as? [Double] == [0.5, 0.5])
+            let weights = try await client.get("/v1/experiments/duel/weights", as: WeightHistory.self)
+            #expect(weights.current == 1)
+            #expect(weights.versions.first?.reason == .initial)
+            #expect(weights.versions.first?.weights == [0.5, 0.5])
+            #expect(weights.versions.first?.experimentID == "duel")
         }
     }
 
@@ -69,7 +63,7 @@ struct ExperimentRouteTests {
     func readingErrors(uri: String, status: Int, code: String) async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+        try await TestServer.run(TestServer.parameterConfiguration(in: folder)) { client, _ in
             let response = try await client.execute(uri: uri, method: .get)
             #expect(Int(response.status.code) == status)
             #expect(response.errorCode == code)
@@ -83,26 +77,25 @@ struct ExperimentRouteTests {
         try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
             let pinned = try await client.post("/v1/experiments/rail/rollback", ["to_arm": "personal", "reason": "control is broken", "actor": "ana"])
             #expect(pinned.status == .ok)
-            #expect(try pinned.json()["status"] as? String == "pinned")
+            #expect(try pinned.decode(ExperimentSummary.self).status == "pinned")
             for index in 0..<20 {
-                let served = try await client.getJSON("/v1/recommendations?user_id=u\(index)&experiment=rail")
-                #expect(served["arm"] as? String == "personal")
-                #expect(served["in_experiment"] as? Bool == false)
+                let served = try await client.recommend("u\(index)", in: "rail")
+                #expect(served.arm == "personal" && !served.inExperiment)
             }
-            #expect(try await client.post("/v1/experiments/rail/resume", ["reason": "fixed", "actor": "ana"]).json()["status"] as? String == "running")
+            let resumed = try await client.post("/v1/experiments/rail/resume", ["reason": "fixed", "actor": "ana"])
+            #expect(try resumed.decode(ExperimentSummary.self).status == "running")
             let paused = try await client.post("/v1/experiments/rail/pause", ["reason": "holiday traffic", "actor": "bo"])
-            #expect(try paused.json()["status"] as? String == "paused")
+            #expect(try paused.decode(ExperimentSummary.self).status == "paused")
             for index in 0..<20 {
-                let served = try await client.getJSON("/v1/recommendations?user_id=u\(index)&experiment=rail")
-                #expect(served["arm"] as? String == "control")
-                #expect(served["in_experiment"] as? Bool == false)
+                let served = try await client.recommend("u\(index)", in: "rail")
+                #expect(served.arm == "control" && !served.inExperiment)
             }
             // Restoring version 1 of a fixed split appends version 2 with its weights.
             let restored = try await client.post("/v1/experiments/rail/rollback", ["to_version": 1, "reason": "back to the start", "actor": "cy"])
-            #expect(try restored.json()["weight_version"] as? Int == 2)
+            #expect(try restored.decode(ExperimentSummary.self).weightVersion == 2)
 
-            let audit = try #require(try await client.getJSON("/v1/experiments/rail/audit")["entries"] as? [[String: Any]])
-            #expect(audit.map { "\($0["action"] ?? "") \($0["actor"] ?? "") \($0["reason"] ?? "")" } == [
+            let audit = try await client.get("/v1/experiments/rail/audit", as: AuditLog.self).entries
+            #expect(audit.map { "\($0.action) \($0.actor) \($0.reason)" } == [
                 "rollback cy back to the start", "pause bo holiday traffic", "resume ana fixed", "rollback ana control is broken",
             ])
         }
@@ -137,7 +130,7 @@ struct ExperimentRouteTests {
     func adminErrors(_ test: AdminCase) async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+        try await TestServer.run(TestServer.parameterConfiguration(in: folder)) { client, _ in
             var headers: HTTPFields = [.contentType: "application/json"]
             if let token = test.token { headers[.authorization] = "Bearer \(token)" }
             let response = try await client.execute(uri: test.uri, method: .post, headers: headers, body: ByteBuffer(string: test.body))
@@ -156,28 +149,27 @@ struct ExperimentRouteTests {
             // Only the description changes: same phase, new config version.
             try TestServer.rail.replacingOccurrences(of: "half the users held out", with: "a new description")
                 .write(to: experiments.appendingPathComponent("rail.yaml"), atomically: true, encoding: .utf8)
-            let first = try await client.post("/v1/admin/reload", ["reason": "new description"]).json()
-            let loaded = try #require(first["loaded"] as? [[String: Any]])
-            #expect(loaded.first { $0["id"] as? String == "rail" }?["config_version"] as? Int == 2)
-            #expect(loaded.first { $0["id"] as? String == "rail" }?["is_new_version"] as? Bool == true)
-            #expect(loaded.first { $0["id"] as? String == "duel" }?["is_new_version"] as? Bool == false)
+            let first = try await client.post("/v1/admin/reload", ["reason": "new description"]).decode(ReloadReport.self)
+            #expect(first.loaded.first { $0.id == "rail" }?.configVersion == 2)
+            #expect(first.loaded.first { $0.id == "rail" }?.isNewVersion == true)
+            #expect(first.loaded.first { $0.id == "duel" }?.isNewVersion == false)
             #expect(armory.registry.experiment("rail")?.weights.version == 1)
 
             // A broken file: refused with its problems located; version 2 keeps serving.
             try "id: rail\nobjective: ctr\nfallback: control\narms: []\n".write(
                 to: experiments.appendingPathComponent("rail.yaml"), atomically: true, encoding: .utf8)
             try FileManager.default.removeItem(at: experiments.appendingPathComponent("duel.yaml"))
-            let second = try await client.post("/v1/admin/reload", ["reason": "broken edit"]).json()
-            let refused = try #require((second["refused"] as? [[String: Any]])?.first)
-            #expect((refused["file"] as? String)?.hasSuffix("rail.yaml") == true)
-            #expect(refused["kept_serving"] as? String == "rail")
-            #expect((refused["problems"] as? [String])?.first?.contains("rail.yaml:") == true)
-            #expect(second["removed"] as? [String] == ["duel"])
-            #expect(try await client.getJSON("/v1/experiments/rail")["config_version"] as? Int == 2)
+            let second = try await client.post("/v1/admin/reload", ["reason": "broken edit"]).decode(ReloadReport.self)
+            let refused = try #require(second.refused.first)
+            #expect(refused.file.hasSuffix("rail.yaml"))
+            #expect(refused.keptServing == "rail")
+            #expect(refused.problems.first?.contains("rail.yaml:") == true)
+            #expect(second.removed == ["duel"])
+            #expect(try await client.get("/v1/experiments/rail", as: ExperimentSummary.self).configVersion == 2)
             #expect(try await client.execute(uri: "/v1/experiments/duel", method: .get).status == .notFound)
 
-            let audit = try #require(try await client.getJSON("/v1/experiments/rail/audit")["entries"] as? [[String: Any]])
-            #expect(audit.isEmpty)  // reloads are server-wide entries, not the experiment's
+            let audit = try await client.get("/v1/experiments/rail/audit", as: AuditLog.self)
+            #expect(audit.entries.isEmpty)  // reloads are server-wide entries, not the experiment's
             let all = try await armory.store.auditEntries(experimentID: nil, limit: 10)
             #expect(all.map(\.reason) == ["broken edit", "new description"])
         }

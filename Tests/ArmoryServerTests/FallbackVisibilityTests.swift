@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryServer
 import Foundation
 import Hummingbird
@@ -57,43 +58,40 @@ struct FallbackVisibilityTests {
             let live = try #require(armory.registry.experiment("shaky"))
             // Users of each kind until the flaky arm has 4 errors, 2 timeouts and 4 answers of its own.
             var wanted = ["err-": 4, "slow-": 2, "ok-": 4]
-            var served: [String: [String: Any]] = [:]
+            var served: [String: RecommendationService.Recommendations] = [:]
             for index in 0..<400 where wanted.values.contains(where: { $0 > 0 }) {
                 for (prefix, left) in wanted where left > 0 {
                     let user = "\(prefix)\(index)"
                     guard live.place(user).arm == "flaky", live.place(user).isCounted else { continue }
-                    served[user] = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=shaky")
+                    served[user] = try await client.recommend(user, in: "shaky")
                     wanted[prefix] = left - 1
                 }
             }
             #expect(wanted.values.allSatisfy { $0 == 0 }, "\(wanted)")
             // And a few for the other arm, so the bandit has seen both.
             for user in (0..<100).map({ "steady-\($0)" }).filter({ live.place($0).arm == "steady" }).prefix(3) {
-                _ = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=shaky")
+                _ = try await client.recommend(user, in: "shaky")
             }
             for (user, answer) in served {
                 let failed = !user.hasPrefix("ok-")
-                #expect(answer["arm"] as? String == "flaky")
-                #expect(answer["fallback_used"] as? Bool == failed, "\(user)")
-                #expect(answer["algorithm"] as? String == (failed ? "popularity" : "flaky"), "\(user)")
+                #expect(answer.arm == "flaky")
+                #expect(answer.fallbackUsed == failed, "\(user)")
+                #expect(answer.algorithm == (failed ? "popularity" : "flaky"), "\(user)")
             }
 
             // The impressions are written within the flush delay; read until all ten count.
-            var flaky: [String: Any] = [:]
-            var results: [String: Any] = [:]
-            for _ in 0..<50 {
-                results = try await client.getJSON("/v1/experiments/shaky/results")
-                flaky = (results["arms"] as? [[String: Any]])?.first { $0["arm"] as? String == "flaky" } ?? [:]
-                if flaky["trials"] as? Int == 10 { break }
+            var results = try await client.get("/v1/experiments/shaky/results", as: ExperimentResults.self)
+            for _ in 0..<50 where results.arms.first(where: { $0.arm == "flaky" })?.trials != 10 {
                 try await Task.sleep(for: .milliseconds(100))
+                results = try await client.get("/v1/experiments/shaky/results", as: ExperimentResults.self)
             }
-            #expect(flaky["trials"] as? Int == 10)
-            #expect(flaky["fallbacks"] as? Int == 6)
-            #expect(flaky["timeouts"] as? Int == 2)
-            #expect(flaky["errors"] as? Int == 4)
-            #expect(flaky["fallback_rate"] as? Double == 0.6)
-            let warnings = try #require(results["warnings"] as? [String])
-            #expect(warnings == ["arm 'flaky': 60.0% of its decisions were answered by the fallback arm 'steady' (2 timeouts, 4 errors): "
+            let flaky = try #require(results.arms.first { $0.arm == "flaky" })
+            #expect(flaky.trials == 10)
+            #expect(flaky.fallbacks == 6)
+            #expect(flaky.timeouts == 2)
+            #expect(flaky.errors == 4)
+            #expect(flaky.fallbackRate == 0.6)
+            #expect(results.warnings == ["arm 'flaky': 60.0% of its decisions were answered by the fallback arm 'steady' (2 timeouts, 4 errors): "
                 + "its results are partly the fallback's"])
 
             let csv = String(buffer: try await client.execute(uri: "/v1/experiments/shaky/results?format=csv", method: .get).body)
@@ -105,15 +103,17 @@ struct FallbackVisibilityTests {
             #expect(row[header.firstIndex(of: "errors")!] == "4")
 
             // The updater's next version records them in its inputs.
-            var inputs: [[String: Any]] = []
-            for _ in 0..<50 {
-                let versions = try #require(try await client.getJSON("/v1/experiments/shaky/weights")["versions"] as? [[String: Any]])
-                inputs = versions.first { $0["reason"] as? String == "scheduled" }?["inputs"] as? [[String: Any]] ?? []
-                if inputs.contains(where: { $0["arm"] as? String == "flaky" && $0["trials"] as? Int == 10 }) { break }
-                try await Task.sleep(for: .milliseconds(200))
+            func recordedInputs() async throws -> [ArmObservation] {
+                let versions = try await client.get("/v1/experiments/shaky/weights", as: WeightHistory.self).versions
+                return versions.first { $0.reason == .scheduled }?.inputs ?? []
             }
-            let recorded = try #require(inputs.first { $0["arm"] as? String == "flaky" })
-            #expect(recorded["timeouts"] as? Int == 2 && recorded["errors"] as? Int == 4, "\(recorded)")
+            var inputs = try await recordedInputs()
+            for _ in 0..<50 where !inputs.contains(where: { $0.arm == "flaky" && $0.trials == 10 }) {
+                try await Task.sleep(for: .milliseconds(200))
+                inputs = try await recordedInputs()
+            }
+            let recorded = try #require(inputs.first { $0.arm == "flaky" })
+            #expect(recorded.timeouts == 2 && recorded.errors == 4, "\(recorded)")
 
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"armory_module_failures_total{experiment="shaky",arm="flaky",kind="error"} 4"#))

@@ -20,7 +20,7 @@ struct HTTPLimitsTests {
     func idle() async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+        try await TestServer.run(Self.configuration(in: folder), over: .live) { client, _ in
             let port = try #require(client.port)
             let trickled = try RawConnection(port: port)
             try trickled.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a")
@@ -36,7 +36,7 @@ struct HTTPLimitsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = Self.configuration(in: folder)
         configuration.http.idleTimeout = .seconds(10)
-        try await TestServer.run(configuration) { client, _ in
+        try await TestServer.run(configuration, over: .live) { client, _ in
             let connection = try RawConnection(port: try #require(client.port))
             try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":")
             // A byte every half second: the idle timeout never fires, the body timeout does.
@@ -54,7 +54,7 @@ struct HTTPLimitsTests {
     func oversizedBody() async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+        try await TestServer.run(Self.configuration(in: folder), over: .live) { client, _ in
             let connection = try RawConnection(port: try #require(client.port))
             try connection.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n[")
             let answer = try connection.readUntilClosed(within: .seconds(3))
@@ -84,7 +84,7 @@ struct HTTPLimitsTests {
         let (_, bytes, status) = try #require(Self.malformed.first { $0.0 == name })
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(Self.configuration(in: folder)) { client, _ in
+        try await TestServer.run(Self.configuration(in: folder), over: .live) { client, _ in
             let connection = try RawConnection(port: try #require(client.port))
             try? connection.send(bytes)
             let answer = try connection.readUntilClosed(within: .seconds(5))

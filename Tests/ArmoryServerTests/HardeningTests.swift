@@ -21,8 +21,8 @@ struct HardeningTests {
         try await TestServer.run(configuration) { client, armory in
             var decisions: [(id: String, arm: String)] = []
             for index in 0..<40 {
-                let served = try await client.getJSON("/v1/recommendations?user_id=user-\(index)&experiment=watch-time")
-                decisions.append((try #require(served["decision_id"] as? String), try #require(served["arm"] as? String)))
+                let served = try await client.recommend("user-\(index)", in: "watch-time")
+                decisions.append((served.decisionID, served.arm))
             }
             let refused = try await client.post("/v1/events", raw: #"{"type":"engagement","decision_id":"\#(decisions[0].id)","value":1e200}"#)
             #expect(refused.status == .badRequest && refused.errorCode == "invalid_value")
@@ -40,12 +40,11 @@ struct HardeningTests {
                 decisionTime: poisoned.time, userID: poisoned.userID, value: 1e200)])
             // Several update cycles, and the results read, with the stored row.
             try await Task.sleep(for: .seconds(2.5))
-            let results = try await client.getJSON("/v1/experiments/watch-time/results")
-            let warnings = results["warnings"] as? [String] ?? []
-            #expect(warnings.contains { $0.contains("arm '\(poisoned.arm)': its engagement totals are not finite numbers") }, "\(warnings)")
-            let arms = try #require(results["arms"] as? [[String: Any]])
-            let bad = try #require(arms.first { $0["arm"] as? String == poisoned.arm })
-            #expect(bad["posterior_mean"] == nil && bad["probability_best"] == nil)
+            let results = try await client.get("/v1/experiments/watch-time/results", as: ExperimentResults.self)
+            #expect(results.warnings.contains { $0.contains("arm '\(poisoned.arm)': its engagement totals are not finite numbers") },
+                    "\(results.warnings)")
+            let bad = try #require(results.arms.first { $0.arm == poisoned.arm })
+            #expect(bad.posteriorMean == nil && bad.probabilityBest == nil)
             let weights = try await client.execute(uri: "/v1/experiments/watch-time/weights", method: .get)
             #expect(weights.status == .ok)
         }
@@ -99,18 +98,18 @@ struct HardeningTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let configuration = TestServer.configuration(in: folder)
         try await TestServer.run(configuration) { client, _ in
-            let first = try await client.getJSON("/v1/experiments/rail")
-            #expect(first["config_version"] as? Int == 1)
+            let first = try await client.get("/v1/experiments/rail", as: ExperimentSummary.self)
+            #expect(first.configVersion == 1)
         }
         try "id: rail\nobjective: ctr\narms: [\n".write(to: folder.appendingPathComponent("experiments/rail.yaml"), atomically: true, encoding: .utf8)
         try await TestServer.run(configuration) { client, _ in
-            #expect(try await client.getJSON("/v1/experiments/rail")["config_version"] as? Int == 1)
+            #expect(try await client.get("/v1/experiments/rail", as: ExperimentSummary.self).configVersion == 1)
             let served = try await client.execute(uri: "/v1/recommendations?user_id=u1&experiment=rail", method: .get)
             #expect(served.status == .ok)
-            let report = try await client.post("/v1/admin/reload", ["reason": "look at the broken file"]).json()
-            let refused = try #require((report["refused"] as? [[String: Any]])?.first)
-            #expect((refused["file"] as? String)?.hasSuffix("rail.yaml") == true)
-            #expect(refused["kept_serving"] as? String == "rail")
+            let report = try await client.post("/v1/admin/reload", ["reason": "look at the broken file"]).decode(ReloadReport.self)
+            let refused = try #require(report.refused.first)
+            #expect(refused.file.hasSuffix("rail.yaml"))
+            #expect(refused.keptServing == "rail")
         }
     }
 
@@ -130,13 +129,11 @@ struct HardeningTests {
                                                   body: ByteBuffer(string: #"{"reason":"links"}"#))
             let text = String(buffer: answer.body)
             #expect(!text.contains("hunter2") && !text.contains("another-secret"), "\(text)")
-            let report = try answer.json()
-            let refused = try #require(report["refused"] as? [[String: Any]])
-            let outside = try #require(refused.first { ($0["file"] as? String)?.hasSuffix("outside.yaml") == true })
-            #expect((outside["problems"] as? [String])?.first?.contains("symbolic link to a file outside") == true)
-            let scalar = try #require(refused.first { ($0["file"] as? String)?.hasSuffix("scalar.yaml") == true })
-            #expect((scalar["problems"] as? [String])?.first?.hasSuffix("must be a mapping of keys to values, not a string") == true,
-                    "\(scalar)")
+            let refused = try answer.decode(ReloadReport.self).refused
+            let outside = try #require(refused.first { $0.file.hasSuffix("outside.yaml") })
+            #expect(outside.problems.first?.contains("symbolic link to a file outside") == true)
+            let scalar = try #require(refused.first { $0.file.hasSuffix("scalar.yaml") })
+            #expect(scalar.problems.first?.hasSuffix("must be a mapping of keys to values, not a string") == true, "\(scalar)")
         }
     }
 }

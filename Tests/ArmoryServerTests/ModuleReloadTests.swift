@@ -97,11 +97,11 @@ struct ModuleReloadTests {
             #expect(try await client.execute(uri: "/v1/experiments/late", method: .get).status == .notFound, "refused at start")
             try Self.buildModule("late-arrival", library: "libLateArrival.so", in: plugins)
             let reloaded = try await client.post("/v1/admin/reload", ["reason": "new module"])
-            let report = try reloaded.json()
-            #expect(report["new_algorithms"] as? [String] == ["late-arrival"])
-            #expect((report["loaded"] as? [[String: Any]])?.first?["id"] as? String == "late")
-            let algorithms = try #require(try await client.getJSON("/v1/algorithms")["algorithms"] as? [[String: Any]])
-            #expect(algorithms.contains { $0["name"] as? String == "late-arrival" })
+            let report = try reloaded.decode(ReloadReport.self)
+            #expect(report.newAlgorithms == ["late-arrival"])
+            #expect(report.loaded.first?.id == "late")
+            let algorithms = try await client.get("/v1/algorithms", as: AlgorithmList.self).algorithms
+            #expect(algorithms.contains { $0.name == "late-arrival" })
             #expect(try await client.execute(uri: "/v1/experiments/late", method: .get).status == .ok)
         }
     }

@@ -13,14 +13,13 @@ struct OperationsRouteTests {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
-            #expect(try await client.getJSON("/health")["status"] as? String == "ok")
-            let ready = try await client.getJSON("/ready")
-            #expect(ready["status"] as? String == "ready")
-            #expect(ready["experiments"] as? Int == 1)
-            let algorithms = try #require(try await client.getJSON("/v1/algorithms")["algorithms"] as? [[String: Any]])
-            #expect(Set(["history", "item-to-item", "popularity", "random"]).isSubset(of: algorithms.compactMap { $0["name"] as? String }))
+            #expect(try await client.get("/health", as: [String: String].self) == ["status": "ok"])
+            let ready = try await client.get("/ready", as: ReadyStatus.self)
+            #expect(ready.status == "ready" && ready.experiments == 1)
+            let algorithms = try await client.get("/v1/algorithms", as: AlgorithmList.self).algorithms
+            #expect(Set(["history", "item-to-item", "popularity", "random"]).isSubset(of: algorithms.map(\.name)))
 
-            _ = try await client.getJSON("/v1/recommendations?user_id=u1&experiment=rail")
+            _ = try await client.recommend("u1", in: "rail")
             _ = try await client.execute(uri: "/v1/experiments/nope", method: .get)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"armory_http_requests_total{route="/v1/recommendations",method="GET",status="200"} 1"#))

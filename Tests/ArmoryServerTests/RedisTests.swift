@@ -234,8 +234,7 @@ struct RedisTests {
     }
 
     static func postViews(of movie: Int, count: Int, _ client: any TestClientProtocol) async throws {
-        let views = (0..<count).map { _ in ["type": "view", "user_id": "viewer", "movie_id": movie] as [String: Any] }
-        let response = try await client.execute(uri: "/v1/events", method: .post, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: views)))
+        let response = try await client.post(events: (0..<count).map { _ in EventInput(type: "view", userID: "viewer", movieID: movie) })
         #expect(response.status == .accepted)
     }
 
@@ -259,8 +258,7 @@ struct RedisTests {
     static func waitForTop(_ movie: Int, _ client: any TestClientProtocol) async throws {
         var first: Int?
         for _ in 0..<40 {
-            let answer = try await client.getJSON("/v1/recommendations?user_id=someone&experiment=hot")
-            first = (answer["items"] as? [[String: Any]])?.first?["movie_id"] as? Int
+            first = try await client.recommend("someone", in: "hot").items.first?.movieID
             if first == movie { return }
             try await Task.sleep(for: .milliseconds(500))
         }

@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// `GET /v1/recommendations` and `POST /v1/events` on a running embedded server.
+/// `GET /v1/recommendations` and `POST /v1/events` on an embedded Armory, in process.
 @Suite("Routes: recommendations and events")
 struct ServingRouteTests {
     @Test("a recommendation names its decision, arm and algorithm, and the arm is the hash's")
@@ -13,12 +13,11 @@ struct ServingRouteTests {
         let folder = try TestServer.makeFolder(["duel.yaml": TestServer.duel, "rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
         try await TestServer.run(TestServer.configuration(in: folder)) { client, armory in
-            let answer = try await client.getJSON("/v1/recommendations?user_id=user-7&experiment=rail&limit=4")
-            let items = try #require(answer["items"] as? [[String: Any]])
-            #expect(items.count == 4)
-            #expect(items.allSatisfy { ($0["title"] as? String)?.isEmpty == false && $0["movie_id"] is Int && $0["score"] is Double })
-            #expect((answer["decision_id"] as? String)?.hasPrefix("d2.") == true)
-            #expect(answer["experiment"] as? String == "rail")
+            let answer = try await client.recommend("user-7", in: "rail", limit: 4)
+            #expect(answer.items.count == 4)
+            #expect(answer.items.allSatisfy { !$0.title.isEmpty && $0.movieID > 0 })
+            #expect(answer.decisionID.hasPrefix("d2."))
+            #expect(answer.experiment == "rail")
 
             // Independently: the arm GrowthBook's hashing gives for the weights and coverage in force.
             let rail = try #require(armory.registry.experiment("rail"))
@@ -26,14 +25,14 @@ struct ServingRouteTests {
             var counted = 0
             for index in 0..<60 {
                 let user = "user-\(index)"
-                let served = try await client.getJSON("/v1/recommendations?user_id=\(user)&experiment=rail")
+                let served = try await client.recommend(user, in: "rail")
                 let expected: (arm: String, counted: Bool) = switch assigner.assign(user) {
                 case .arm(let arm): (rail.experiment.arms[arm].name, true)
                 case .fallback: ("control", false)
                 }
-                #expect(served["arm"] as? String == expected.arm, "user \(user)")
-                #expect(served["in_experiment"] as? Bool == expected.counted, "user \(user)")
-                #expect(served["algorithm"] as? String == (expected.arm == "control" ? "popularity" : "history"))
+                #expect(served.arm == expected.arm, "user \(user)")
+                #expect(served.inExperiment == expected.counted, "user \(user)")
+                #expect(served.algorithm == (expected.arm == "control" ? "popularity" : "history"))
                 if expected.counted { counted += 1 }
             }
             // Coverage 0.5 holds about half out; 60 users make both kinds near-certain.
@@ -52,7 +51,7 @@ struct ServingRouteTests {
     func badRecommendation(query: String, status: Int, code: String) async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+        try await TestServer.run(TestServer.parameterConfiguration(in: folder)) { client, _ in
             let response = try await client.execute(uri: "/v1/recommendations?\(query)", method: .get)
             #expect(Int(response.status.code) == status)
             #expect(response.errorCode == code)
@@ -67,55 +66,49 @@ struct ServingRouteTests {
         try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
             var decisions: [(id: String, arm: String, movie: Int)] = []
             for index in 0..<20 {
-                let served = try await client.getJSON("/v1/recommendations?user_id=user-\(index)&experiment=duel")
-                let first = try #require((served["items"] as? [[String: Any]])?.first?["movie_id"] as? Int)
-                decisions.append((try #require(served["decision_id"] as? String), try #require(served["arm"] as? String), first))
+                let served = try await client.recommend("user-\(index)", in: "duel")
+                decisions.append((served.decisionID, served.arm, try #require(served.items.first?.movieID)))
             }
             // One click each on the first 8 decisions (a batch), a second click on decision 0 (still one success).
-            let batch = decisions.prefix(8).map { ["type": "click", "decision_id": $0.id, "movie_id": $0.movie, "position": 0] as [String: Any] }
-            let accepted = try await client.execute(uri: "/v1/events", method: .post, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: batch)))
+            let batch = decisions.prefix(8).map { EventInput(type: "click", decisionID: $0.id, movieID: $0.movie, position: 0) }
+            let accepted = try await client.post(events: batch)
             #expect(accepted.status == .accepted)
-            #expect(try accepted.json()["accepted"] as? Int == 8)
+            #expect(try accepted.decode([String: Int].self) == ["accepted": 8])
             let again = try await client.post("/v1/events", ["type": "click", "decision_id": decisions[0].id, "movie_id": decisions[0].movie], token: nil)
             #expect(again.status == .accepted)
 
             // A batch with one bad event stores none of it.
-            let mixed: [[String: Any]] = [
-                ["type": "click", "decision_id": decisions[10].id, "movie_id": decisions[10].movie],
-                ["type": "click", "decision_id": "d1.forged.signature", "movie_id": 1],
-            ]
-            let refused = try await client.execute(uri: "/v1/events", method: .post, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: mixed)))
+            let refused = try await client.post(events: [
+                EventInput(type: "click", decisionID: decisions[10].id, movieID: decisions[10].movie),
+                EventInput(type: "click", decisionID: "d1.forged.signature", movieID: 1),
+            ])
             #expect(refused.status == .badRequest)
             #expect(refused.errorCode == "unknown_decision")
             #expect(refused.errorMessage?.hasPrefix("events[1]:") == true)
 
             // A click on a movie the decision did not serve, or at another position, is refused by name.
-            let served = try await client.getJSON("/v1/recommendations?user_id=user-3&experiment=duel&limit=3")
-            let items = try #require((served["items"] as? [[String: Any]])?.compactMap { $0["movie_id"] as? Int })
-            let elsewhere = try await client.post("/v1/events", ["type": "click", "decision_id": served["decision_id"]!,
-                                                                 "movie_id": 99_999], token: nil)
+            let served = try await client.recommend("user-3", in: "duel", limit: 3)
+            let items = served.items.map(\.movieID)
+            let elsewhere = try await client.post("/v1/events", ["type": "click", "decision_id": served.decisionID, "movie_id": 99_999], token: nil)
             #expect(elsewhere.status == .badRequest && elsewhere.errorCode == "not_served")
             #expect(elsewhere.errorMessage == "movie_id 99999 was not in the decision's list (\(items.map(String.init).joined(separator: ", ")))")
-            let moved = try await client.post("/v1/events", ["type": "click", "decision_id": served["decision_id"]!,
-                                                             "movie_id": items[2], "position": 0], token: nil)
+            let moved = try await client.post("/v1/events", ["type": "click", "decision_id": served.decisionID, "movie_id": items[2], "position": 0],
+                                              token: nil)
             #expect(moved.errorCode == "not_served")
             #expect(moved.errorMessage == "position 0 does not hold movie_id \(items[2]) in the decision's list: it holds \(items[0]); "
                 + "movie \(items[2]) is at position 2")
-            decisions.append((try #require(served["decision_id"] as? String), try #require(served["arm"] as? String), items[0]))
+            decisions.append((served.decisionID, served.arm, items[0]))
 
             // Impressions are queued, not awaited, by the requests: wait (up to 5 s) for the last flush.
-            var results: [String: Any] = [:]
-            for _ in 0..<50 {
-                results = try await client.getJSON("/v1/experiments/duel/results")
-                let total = (results["arms"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["trials"] as? Int ?? 0) }
-                if total == decisions.count { break }
+            var results = try await client.get("/v1/experiments/duel/results", as: ExperimentResults.self)
+            for _ in 0..<50 where results.arms.map(\.trials).reduce(0, +) != decisions.count {
                 try await Task.sleep(for: .milliseconds(100))
+                results = try await client.get("/v1/experiments/duel/results", as: ExperimentResults.self)
             }
-            let arms = try #require(results["arms"] as? [[String: Any]])
             for arm in ["popular", "personal"] {
-                let row = try #require(arms.first { $0["arm"] as? String == arm })
-                #expect(row["trials"] as? Int == decisions.filter { $0.arm == arm }.count, "\(arm) trials")
-                #expect(row["successes"] as? Int == decisions.prefix(8).filter { $0.arm == arm }.count, "\(arm) successes")
+                let row = try #require(results.arms.first { $0.arm == arm })
+                #expect(row.trials == decisions.filter { $0.arm == arm }.count, "\(arm) trials")
+                #expect(row.successes == decisions.prefix(8).filter { $0.arm == arm }.count, "\(arm) successes")
             }
         }
     }
@@ -134,7 +127,7 @@ struct ServingRouteTests {
     func badEvent(body: String, code: String) async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+        try await TestServer.run(TestServer.parameterConfiguration(in: folder)) { client, _ in
             let response = try await client.post("/v1/events", raw: body)
             #expect(response.status == .badRequest)
             #expect(response.errorCode == code, "\(response.errorMessage ?? "")")
@@ -145,7 +138,7 @@ struct ServingRouteTests {
     func oversizedBatch() async throws {
         let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
         defer { try? FileManager.default.removeItem(at: folder) }
-        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+        try await TestServer.run(TestServer.parameterConfiguration(in: folder)) { client, _ in
             let batch = "[" + Array(repeating: #"{"type": "view", "user_id": "u1", "movie_id": 1}"#, count: 1_001).joined(separator: ",") + "]"
             let response = try await client.post("/v1/events", raw: batch)
             #expect(response.status == .badRequest)

@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryServer
 import ArmoryStorage
 import Foundation
@@ -5,7 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 
-/// Runs a whole Armory (every service, a real HTTP listener on a free port) for a test, in a
+/// Runs a whole Armory (every service; in process, or on a real HTTP listener on a free port) for a test, in a
 /// folder of its own with the experiment files given.
 enum TestServer {
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -73,22 +74,48 @@ enum TestServer {
         return configuration
     }
 
-    /// Runs Armory with `configuration` and hands `body` a client of it.
+    /// The embedded configuration in `folder` for a test of parameters and errors: no demo
+    /// catalog to seed, since nothing is recommended from it.
+    static func parameterConfiguration(in folder: URL) -> ServerConfiguration {
+        var configuration = configuration(in: folder)
+        configuration.demoCatalog = nil
+        return configuration
+    }
+
+    /// Runs Armory with `configuration` and hands `body` a client of it: in process through the
+    /// router (`.router`, the default), or over a real HTTP listener (`.live`) for what only a
+    /// connection shows (limits, malformed requests, the connection cap).
     static func run<T: Sendable>(
-        _ configuration: ServerConfiguration, _ body: @escaping @Sendable (any TestClientProtocol, ArmoryApplication) async throws -> T
+        _ configuration: ServerConfiguration, over setup: TestingSetup = .router,
+        _ body: @escaping @Sendable (any TestClientProtocol, ArmoryApplication) async throws -> T
     ) async throws -> T {
         let armory = try await ArmoryApplication.make(configuration: configuration, logger: quiet)
-        return try await armory.makeHTTPApplication().test(.live) { client in try await body(client, armory) }
+        return try await armory.makeHTTPApplication().test(setup) { client in try await body(client, armory) }
     }
 }
 
 extension TestClientProtocol {
-    /// GETs `uri` and decodes the JSON body, or fails with the status and body.
-    func getJSON(_ uri: String) async throws -> [String: Any] {
+    /// GETs `uri` and decodes its JSON answer as the CLI does, or fails with the status and body.
+    func get<T: Decodable>(_ uri: String, as type: T.Type) async throws -> T {
         let response = try await execute(uri: uri, method: .get)
-        return try response.json()
+        guard response.status == .ok else { throw TestFailure("GET \(uri): \(response.status.code) \(String(buffer: response.body))") }
+        return try APIJSON.responseDecoder.decode(T.self, from: Data(buffer: response.body))
     }
 
+    /// `POST /v1/events` with `events` as a batch.
+    func post(events: [EventInput]) async throws -> TestResponse {
+        try await execute(uri: "/v1/events", method: .post, headers: [.contentType: "application/json"],
+                          body: ByteBuffer(bytes: try JSONEncoder().encode(events)))
+    }
+
+    /// `GET /v1/recommendations` for `user` in `experiment`.
+    func recommend(_ user: String, in experiment: String, limit: Int? = nil) async throws -> RecommendationService.Recommendations {
+        try await get("/v1/recommendations?user_id=\(user)&experiment=\(experiment)" + (limit.map { "&limit=\($0)" } ?? ""),
+                      as: RecommendationService.Recommendations.self)
+    }
+}
+
+extension TestClientProtocol {
     /// POSTs a JSON object, with the admin token unless `token` says otherwise.
     func post(_ uri: String, _ body: [String: Any], token: String? = TestServer.adminToken) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -104,22 +131,19 @@ extension TestClientProtocol {
 }
 
 extension TestResponse {
-    /// The body as a JSON object.
-    func json() throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
-            throw TestFailure("\(status.code): not a JSON object: \(String(buffer: body))")
-        }
-        return object
+    /// The body decoded as the CLI decodes the API's answers.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try APIJSON.responseDecoder.decode(T.self, from: Data(buffer: body))
     }
 
     /// The `error.code` of an error body.
     var errorCode: String? {
-        ((try? json())?["error"] as? [String: Any])?["code"] as? String
+        (try? decode(APIError.Body.self))?.error.code
     }
 
     /// The `error.message` of an error body.
     var errorMessage: String? {
-        ((try? json())?["error"] as? [String: Any])?["message"] as? String
+        (try? decode(APIError.Body.self))?.error.message
     }
 }
 

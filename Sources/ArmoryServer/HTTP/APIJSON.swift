@@ -35,6 +35,30 @@ public enum APIJSON {
         return decoder
     }()
 
+    /// The decoder for the API's answers, for its clients (the CLI, the tests): snake_case keys
+    /// back to Swift's names, with `_id` as `ID` (`decision_id` → `decisionID`), and times as
+    /// ``decoder`` reads them.
+    public static let responseDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            let parts = key.split(separator: "_")
+            guard parts.count > 1 else { return AnyCodingKey(key) }
+            let rest = parts.dropFirst().map { $0 == "id" ? "ID" : $0.prefix(1).uppercased() + $0.dropFirst() }
+            return AnyCodingKey(String(parts[0]) + rest.joined())
+        }
+        decoder.dateDecodingStrategy = APIJSON.decoder.dateDecodingStrategy
+        return decoder
+    }()
+
+    private struct AnyCodingKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// A JSON response.
     public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)

@@ -13,7 +13,7 @@ struct ExperimentRoutes {
     var collection: RouteCollection<BasicRequestContext> {
         let routes = RouteCollection(context: BasicRequestContext.self)
         routes.get("/v1/experiments") { _, _ in
-            try APIJSON.response(["experiments": registry.experiments.map(ExperimentSummary.init)])
+            try APIJSON.response(ExperimentList(experiments: registry.experiments.map(ExperimentSummary.init)))
         }
         routes.get("/v1/experiments/:id") { _, context in
             try APIJSON.response(ExperimentSummary(try live(context)))
@@ -31,7 +31,7 @@ struct ExperimentRoutes {
         routes.get("/v1/experiments/:id/audit") { request, context in
             let id = try RouteParameters.experimentID(context)
             let entries = try await store.auditEntries(experimentID: id, limit: try RouteParameters.limit(request, default: 100))
-            return try APIJSON.response(["entries": entries])
+            return try APIJSON.response(AuditLog(entries: entries))
         }
         return routes
     }
@@ -64,12 +64,22 @@ struct ExperimentRoutes {
     }
 }
 
-/// An experiment's weight versions, newest first.
-struct WeightHistory: Encodable {
-    var experiment: String
+/// `GET /v1/experiments`: the experiments served.
+public struct ExperimentList: Sendable, Codable {
+    public var experiments: [ExperimentSummary]
+}
+
+/// `GET /v1/experiments/{id}/weights`: an experiment's weight versions, newest first.
+public struct WeightHistory: Sendable, Codable {
+    public var experiment: String
     /// The version in force.
-    var current: Int
+    public var current: Int
     /// How many versions there are in all.
-    var total: Int
-    var versions: [WeightVersion]
+    public var total: Int
+    public var versions: [WeightVersion]
+}
+
+/// `GET /v1/experiments/{id}/audit`: the experiment's audit log, newest first.
+public struct AuditLog: Sendable, Codable {
+    public var entries: [AuditEntry]
 }

@@ -50,29 +50,32 @@ struct OperationRoutes {
     }
 }
 
-struct ReadyStatus: Encodable {
-    var status: String
-    var experiments: Int
-    var algorithms: Int
+/// `GET /ready`: ready, with how many experiments and algorithms are loaded.
+public struct ReadyStatus: Sendable, Codable {
+    public var status: String
+    public var experiments: Int
+    public var algorithms: Int
 }
 
-/// The algorithm modules loaded, and the files refused.
-struct AlgorithmList: Encodable {
-    struct Algorithm: Encodable {
-        struct Parameter: Encodable {
-            var name: String
-            var type: String
-            var defaultValue: PlainParameter?
-            var minimum: Double?
-            var maximum: Double?
-            var summary: String
+/// `GET /v1/algorithms`: the algorithms the loaded modules registered, and the files refused.
+public struct AlgorithmList: Sendable, Codable {
+    /// One algorithm and the module file it came from.
+    public struct Algorithm: Sendable, Codable {
+        /// One of its parameters.
+        public struct Parameter: Sendable, Codable {
+            public var name: String
+            public var type: String
+            public var defaultValue: PlainParameter?
+            public var minimum: Double?
+            public var maximum: Double?
+            public var summary: String
         }
 
-        var name: String
-        var version: String
-        var summary: String
-        var parameters: [Parameter]
-        var file: String
+        public var name: String
+        public var version: String
+        public var summary: String
+        public var parameters: [Parameter]
+        public var file: String
 
         init(descriptor: AlgorithmDescriptor, file: String) {
             name = descriptor.name
@@ -86,7 +89,7 @@ struct AlgorithmList: Encodable {
         }
     }
 
-    var algorithms: [Algorithm]
-    var refused: [ModuleLoadReport.Refused]
-    var directories: [String]
+    public var algorithms: [Algorithm]
+    public var refused: [ModuleLoadReport.Refused]
+    public var directories: [String]
 }

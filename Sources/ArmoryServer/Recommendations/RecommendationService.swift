@@ -19,10 +19,6 @@ public struct RecommendationService: Sendable {
             /// The module's score.
             public var score: Double
 
-            enum CodingKeys: String, CodingKey {
-                case movieID = "movie_id", title, score
-            }
-
             /// Creates an item.
             public init(movieID: Int, title: String, score: Double) {
                 self.movieID = movieID
@@ -45,10 +41,6 @@ public struct RecommendationService: Sendable {
         public var fallbackUsed: Bool
         /// The movies, best first.
         public var items: [Item]
-
-        enum CodingKeys: String, CodingKey {
-            case decisionID = "decision_id", experiment, arm, algorithm, inExperiment = "in_experiment", fallbackUsed = "fallback_used", items
-        }
 
         /// Creates an answer.
         public init(decisionID: String, experiment: String, arm: String, algorithm: String, inExperiment: Bool, fallbackUsed: Bool, items: [Item]) {
