@@ -22,12 +22,16 @@
 # (target: at least 90%).
 #
 #   swift build -c release --scratch-path .build-release && bash scripts/bench-http.sh [seconds per route, default 15]
+#
+# ARMORY_BENCH_BINARY runs another build instead (its folder must hold the module libraries, as
+# a build folder does): copy one build's `armory` and `lib*.so` aside to compare two builds in
+# alternating runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-15}
 first_minute=${ARMORY_BENCH_FIRST_MINUTE:-60}
-binary=.build-release/release/armory
+binary=${ARMORY_BENCH_BINARY:-.build-release/release/armory}
 if [ ! -x "$binary" ]; then
   echo "bench-http: build first: swift build -c release --scratch-path .build-release" >&2
   exit 1
