@@ -56,7 +56,8 @@ enum FuzzCases {
         var decision = Decision(experiment: "rail", arm: "personal", configVersion: Int(generator.next() % 1_000), weightVersion: 1,
                                 userID: users[Int(generator.next() % UInt64(users.count))],
                                 time: Date(timeIntervalSince1970: Double(generator.next() % 4_000_000_000_000) / 1_000),
-                                nonce: generator.next(), items: (0..<Int(generator.next() % 101)).map { _ in Int(generator.next() % (1 << 31)) })
+                                nonce: generator.next(), items: (0..<Int(generator.next() % 101)).map { _ in Int(generator.next() % (1 << 31)) },
+                                isCounted: generator.next() % 2 == 0)
         decision.items = decision.items ?? []
         let id = signer.id(for: decision)
         check(signer.decision(from: id) == decision, "a decision id did not read back as its decision", Data(id.utf8))

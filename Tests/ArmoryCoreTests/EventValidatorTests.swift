@@ -16,7 +16,10 @@ struct EventValidatorTests {
     @Test("a decision id carries its decision and survives the round trip")
     func roundTrip() {
         #expect(Self.signer.decision(from: Self.decisionID) == Self.decision)
-        #expect(Self.decisionID.hasPrefix("d2."))
+        #expect(Self.decisionID.hasPrefix("d3."))
+        var uncounted = Self.decision
+        uncounted.isCounted = false
+        #expect(Self.signer.decision(from: Self.signer.id(for: uncounted)) == uncounted)
         // A list of 100 movies with the longest ids still makes an id the signer reads back.
         var long = Self.decision
         long.items = (0..<100).map { Int.max - $0 }
@@ -27,7 +30,7 @@ struct EventValidatorTests {
     }
 
     @Test("a forged, altered or foreign decision id is refused", arguments: [
-        "garbage", "", "d1..", "d1.abc.def", "d2.x.y",
+        "garbage", "", "d1..", "d1.abc.def", "d2.x.y", "d3.x.y",
     ])
     func forged(id: String) {
         #expect(Self.signer.decision(from: id) == nil)
@@ -38,9 +41,10 @@ struct EventValidatorTests {
         let parts = Self.decisionID.split(separator: ".").map(String.init)
         var payload = Array(parts[1])
         payload[4] = payload[4] == "A" ? "B" : "A"
-        #expect(Self.signer.decision(from: "d2.\(String(payload)).\(parts[2])") == nil)
-        #expect(Self.signer.decision(from: "d2.\(parts[1]).\(parts[2].dropLast())x") == nil)
-        // Read as the older format, the same payload and signature do not parse.
+        #expect(Self.signer.decision(from: "d3.\(String(payload)).\(parts[2])") == nil)
+        #expect(Self.signer.decision(from: "d3.\(parts[1]).\(parts[2].dropLast())x") == nil)
+        // Read as an older format, the same payload and signature do not parse.
+        #expect(Self.signer.decision(from: "d2.\(parts[1]).\(parts[2])") == nil)
         #expect(Self.signer.decision(from: "d1.\(parts[1]).\(parts[2])") == nil)
         let other = DecisionSigner(secret: Data("another secret entirely, 32 byte".utf8))
         #expect(other.decision(from: Self.decisionID) == nil)
@@ -76,6 +80,31 @@ struct EventValidatorTests {
         #expect(decision.items == nil && decision.arm == "personal" && decision.nonce == 12_345)
         let event = try Self.validator.validate(EventInput(type: "click", decisionID: "d1.\(payload).\(signature)", movieID: 88), now: Self.now)
         #expect(event.movieID == 88 && event.arm == "personal")
+    }
+
+    @Test("an outcome of a decision that does not count (outside coverage, paused, pinned) is kept outside the experiment")
+    func uncountedDecision() throws {
+        var decision = Self.decision
+        decision.isCounted = false
+        let id = Self.signer.id(for: decision)
+        let click = try Self.validator.validate(EventInput(type: "click", decisionID: id, movieID: 42), now: Self.now)
+        #expect(click.experiment.isEmpty && click.arm.isEmpty, "no total counts it")
+        #expect(click.decisionID == id && click.userID == "ana" && click.movieID == 42, "kept, with its decision")
+        #expect { try Self.validator.validate(EventInput(type: "click", decisionID: id, movieID: 88), now: Self.now) }
+            throws: { ($0 as? ArmoryError)?.code == .notServed }
+    }
+
+    @Test("an id made before decisions said whether they count (d2) is still read, as counted")
+    func countedByDefault() throws {
+        let items = "7,9,11,42,5"
+        let text = "rail\npersonal\n3\n7\nana\n\(Int(Self.now.timeIntervalSince1970 * 1_000))\n12345\n\(items)"
+        let payload = DecisionSigner.base64URL(Array(text.utf8))
+        let key = SymmetricKey(data: Data("a test secret of 32 bytes, or so".utf8))
+        let signature = DecisionSigner.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key).prefix(24)))
+        let decision = try #require(Self.signer.decision(from: "d2.\(payload).\(signature)"))
+        #expect(decision.isCounted && decision.items == [7, 9, 11, 42, 5])
+        let click = try Self.validator.validate(EventInput(type: "click", decisionID: "d2.\(payload).\(signature)", movieID: 42), now: Self.now)
+        #expect(click.experiment == "rail" && click.arm == "personal")
     }
 
     @Test("views and likes need no decision; a missing event id is made by the server")

@@ -16,7 +16,7 @@ struct ServingRouteTests {
             let answer = try await client.recommend("user-7", in: "rail", limit: 4)
             #expect(answer.items.count == 4)
             #expect(answer.items.allSatisfy { !$0.title.isEmpty && $0.movieID > 0 })
-            #expect(answer.decisionID.hasPrefix("d2."))
+            #expect(answer.decisionID.hasPrefix("d3."))
             #expect(answer.experiment == "rail")
 
             // Independently: the arm GrowthBook's hashing gives for the weights and coverage in force.
@@ -110,6 +110,33 @@ struct ServingRouteTests {
                 #expect(row.trials == decisions.filter { $0.arm == arm }.count, "\(arm) trials")
                 #expect(row.successes == decisions.prefix(8).filter { $0.arm == arm }.count, "\(arm) successes")
             }
+        }
+    }
+
+    @Test("a click on a decision that does not count (outside coverage, or while pinned) is accepted and counted nowhere")
+    func uncountedClicks() async throws {
+        let folder = try TestServer.makeFolder(["rail.yaml": TestServer.rail])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestServer.run(TestServer.configuration(in: folder)) { client, _ in
+            var counted = 0
+            for index in 0..<40 {
+                let served = try await client.recommend("user-\(index)", in: "rail")
+                if served.inExperiment { counted += 1 }
+                let click = EventInput(type: "click", decisionID: served.decisionID, movieID: try #require(served.items.first?.movieID))
+                #expect(try await client.post(events: [click]).status == .accepted)
+            }
+            _ = try await client.post("/v1/experiments/rail/rollback", ["to_arm": "control", "reason": "pinned for the test"])
+            for index in 40..<50 {
+                let served = try await client.recommend("user-\(index)", in: "rail")
+                #expect(!served.inExperiment)
+                let click = EventInput(type: "click", decisionID: served.decisionID, movieID: try #require(served.items.first?.movieID))
+                #expect(try await client.post(events: [click]).status == .accepted)
+            }
+            // Coverage 0.5: some of the 40 users are held out; the clicks are written at once.
+            #expect(counted > 0 && counted < 40)
+            let results = try await client.get("/v1/experiments/rail/results", as: ExperimentResults.self)
+            #expect(results.arms.map(\.trials).reduce(0, +) == counted)
+            #expect(results.arms.map(\.successes).reduce(0, +) == counted)
         }
     }
 

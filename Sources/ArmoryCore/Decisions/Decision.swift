@@ -21,10 +21,15 @@ public struct Decision: Sendable, Hashable, Codable {
     /// The movies served, in order, so a click can be checked against them; `nil` in an id
     /// made by an Armory that did not carry them (`d1.`).
     public var items: [Int]?
+    /// Whether the decision counts in the experiment's results: false for a user outside its
+    /// coverage and while it is paused or pinned to one arm, so the outcomes of such a decision
+    /// are kept but never counted. True in ids made by an Armory that did not carry it (`d1.`, `d2.`).
+    public var isCounted: Bool
 
     /// Creates a decision.
     public init(
-        experiment: String, arm: String, configVersion: Int, weightVersion: Int, userID: String, time: Date, nonce: UInt64, items: [Int]? = []
+        experiment: String, arm: String, configVersion: Int, weightVersion: Int, userID: String, time: Date, nonce: UInt64, items: [Int]? = [],
+        isCounted: Bool = true
     ) {
         self.experiment = experiment
         self.arm = arm
@@ -34,6 +39,7 @@ public struct Decision: Sendable, Hashable, Codable {
         self.time = time
         self.nonce = nonce
         self.items = items
+        self.isCounted = isCounted
     }
 }
 

@@ -16,8 +16,9 @@ public struct DecisionSigner: Sendable {
     /// The longest id ``decision(from:)`` reads: a list of 100 movies with the longest ids fits.
     public static let maximumIDLength = 4_096
 
-    /// `d2.<payload>.<signature>`, URL-safe: the payload is the decision's fields, one per
-    /// line (the served movies comma-separated on the last), in base64; the signature is the
+    /// `d3.<payload>.<signature>`, URL-safe: the payload is the decision's fields, one per
+    /// line (whether it counts as `1` or `0`, then the served movies comma-separated on the
+    /// last), in base64; the signature is the
     /// first 24 bytes of the HMAC of the payload's text, in base64. Written into one string
     /// with no intermediate ones (this runs for every recommendation).
     public func id(for decision: Decision) -> String {
@@ -38,6 +39,8 @@ public struct DecisionSigner: Sendable {
         fields.append(0x0A)
         fields.appendDecimal(decision.nonce)
         fields.append(0x0A)
+        fields.append(decision.isCounted ? 0x31 : 0x30)
+        fields.append(0x0A)
         for (index, item) in items.enumerated() {
             if index > 0 { fields.append(0x2C) }
             fields.appendDecimal(item)
@@ -46,7 +49,7 @@ public struct DecisionSigner: Sendable {
         let length = 3 + payloadLength + 1 + 32
         return String(unsafeUninitializedCapacity: length) { output in
             output[0] = UInt8(ascii: "d")
-            output[1] = UInt8(ascii: "2")
+            output[1] = UInt8(ascii: "3")
             output[2] = UInt8(ascii: ".")
             let payload = UnsafeMutableBufferPointer(rebasing: output[3..<(3 + payloadLength)])
             fields.withUnsafeBytes { _ = Self.encodeBase64URL($0, into: payload) }
@@ -56,11 +59,12 @@ public struct DecisionSigner: Sendable {
         }
     }
 
-    /// The decision inside `id` (`d2.`, or `d1.` without the served movies), or `nil` when
-    /// `id` is malformed or its signature is wrong.
+    /// The decision inside `id` (`d3.`; `d2.` without whether it counts, read as counted; `d1.`
+    /// without the served movies either), or `nil` when `id` is malformed or its signature is
+    /// wrong.
     public func decision(from id: String) -> Decision? {
         let parts = id.split(separator: ".", omittingEmptySubsequences: false)
-        guard id.utf8.count <= Self.maximumIDLength, parts.count == 3, parts[0] == "d1" || parts[0] == "d2" else { return nil }
+        guard id.utf8.count <= Self.maximumIDLength, parts.count == 3, ["d1", "d2", "d3"].contains(parts[0]) else { return nil }
         let payload = String(parts[1])
         let expected = Data(signature(of: payload).utf8)
         // Compared in constant time.
@@ -68,16 +72,22 @@ public struct DecisionSigner: Sendable {
               zip(Data(parts[2].utf8), expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0,
               let data = Self.data(base64URL: payload), let text = String(data: data, encoding: .utf8) else { return nil }
         let fields = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == (parts[0] == "d1" ? 7 : 8), let config = Int(fields[2]), let weights = Int(fields[3]),
+        let fieldCount = ["d1": 7, "d2": 8, "d3": 9][String(parts[0])]!
+        guard fields.count == fieldCount, let config = Int(fields[2]), let weights = Int(fields[3]),
               let milliseconds = Int64(fields[5]), let nonce = UInt64(fields[6]) else { return nil }
+        var isCounted = true
+        if fieldCount == 9 {
+            guard fields[7] == "1" || fields[7] == "0" else { return nil }
+            isCounted = fields[7] == "1"
+        }
         var items: [Int]?
-        if fields.count == 8 {
-            let listed = fields[7].isEmpty ? [] : fields[7].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        if let list = fieldCount > 7 ? fields.last : nil {
+            let listed = list.isEmpty ? [] : list.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
             guard !listed.contains(nil) else { return nil }
             items = listed.compactMap { $0 }
         }
         return Decision(experiment: fields[0], arm: fields[1], configVersion: config, weightVersion: weights, userID: fields[4],
-                        time: Date(timeIntervalSince1970: Double(milliseconds) / 1_000), nonce: nonce, items: items)
+                        time: Date(timeIntervalSince1970: Double(milliseconds) / 1_000), nonce: nonce, items: items, isCounted: isCounted)
     }
 
     /// The signature of `payload` (its text as in the id): the first 24 bytes of its HMAC in

@@ -30,9 +30,10 @@ public struct Event: Sendable, Hashable, Codable {
     public var time: Date
     /// The decision it belongs to ("" for views and likes outside any experiment).
     public var decisionID: String
-    /// The decision's experiment ("" when none).
+    /// The decision's experiment ("" when none, and for the outcomes of a decision that does
+    /// not count in it).
     public var experiment: String
-    /// The decision's arm ("" when none).
+    /// The decision's arm ("" when the experiment is).
     public var arm: String
     /// The experiment's config version when the decision was made.
     public var configVersion: Int

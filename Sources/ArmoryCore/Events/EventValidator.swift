@@ -79,8 +79,10 @@ public struct EventValidator: Sendable {
             throw ArmoryError.event(.unknownDecision, "decision_id was made for another user")
         }
         event.decisionID = decisionID
-        event.experiment = decision.experiment
-        event.arm = decision.arm
+        // An outcome of a decision that does not count (outside coverage, paused, pinned) is
+        // kept outside any experiment, so no total counts it.
+        event.experiment = decision.isCounted ? decision.experiment : ""
+        event.arm = decision.isCounted ? decision.arm : ""
         event.configVersion = decision.configVersion
         event.weightVersion = decision.weightVersion
         event.decisionTime = decision.time

@@ -74,8 +74,9 @@ extension BestArmAnalysis {
                 cdfAtPanelStart[arm] = min(cdfAtPanelStart[arm] + halfWidth * total, 1)
             }
         }
+        // The quadrature sums to 1 within rounding; a probability is still shown within [0, 1].
         return BestArmAnalysis(
-            probabilityBest: probability,
+            probabilityBest: probability.map { min(max($0, 0), 1) },
             expectedLoss: posteriors.map { max(expectedMaximum - $0.mean, 0) },
             standardErrors: Array(repeating: 0, count: count),
             method: .exactIntegration

@@ -93,7 +93,7 @@ public struct RecommendationService: Sendable {
         }
         let decision = Decision(experiment: live.id, arm: placement.arm, configVersion: live.config.version,
                                 weightVersion: live.weights.version, userID: userID, time: time, nonce: Decision.nextNonce(),
-                                items: outcome.items.map(\.movieID))
+                                items: outcome.items.map(\.movieID), isCounted: placement.isCounted)
         let decisionID = signer.id(for: decision)
         if placement.isCounted {
             let impression = Event(eventID: decisionID, type: .impression, time: time, decisionID: decisionID, experiment: live.id,

@@ -10,7 +10,8 @@ import Foundation
 /// outcome, which carries the decision's signed experiment, arm, versions and time. An
 /// impression waits up to a second in memory for its batch; when the process dies in that
 /// second, the clicks that arrive afterwards still count the decision, so no acknowledged
-/// outcome counts nowhere.
+/// outcome counts nowhere. The outcomes of a decision that does not count in its experiment
+/// arrive with no experiment (``EventValidator``) and so count in none.
 public protocol MetricsStore: Sendable {
     /// Where the store is, for messages; never a password.
     var location: String { get }
