@@ -59,12 +59,14 @@ extension PostgresEndpoint {
             configuration: .init(host: host, port: port, username: username, password: password, database: database, tls: .disable),
             id: 0, logger: logger
         )
+        // Closing waits for the server's goodbye, which a server that went away never sends.
+        let close: @Sendable () async -> Void = { _ = await FirstOf.value(of: { try await connection.close() }, orAtMost: .seconds(1)) }
         do {
             let result = try await body(connection)
-            try? await connection.close()
+            await close()
             return result
         } catch {
-            try? await connection.close()
+            await close()
             throw error
         }
     }

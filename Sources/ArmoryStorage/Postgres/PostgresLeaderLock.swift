@@ -40,10 +40,15 @@ public struct PostgresLeaderLock: LeaderLock {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await body() }
                         group.addTask {
-                            // A dropped connection means the server has released the lock.
+                            // A dropped connection means the server has released the lock. A
+                            // query on a connection whose server went away may never answer,
+                            // nor end when cancelled: past the interval the lock counts as lost.
                             while true {
                                 try await Task.sleep(for: retryInterval)
-                                try await connection.query("SELECT 1", logger: logger)
+                                let check = await FirstOf.value(of: { _ = try await connection.query("SELECT 1", logger: logger) },
+                                                                orAtMost: retryInterval)
+                                guard let check else { throw StorageError(.unreachable, "\(endpoint.location) stopped answering") }
+                                try check.get()
                             }
                         }
                         defer { group.cancelAll() }

@@ -35,15 +35,25 @@ public final class PostgresStateStore: StateStore, Service {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
+    /// How long the pool may take to stop at shutdown before this service returns without it.
+    static let poolStopDeadline: Duration = .seconds(1)
+
     /// Runs the connection pool until cancelled or the service group shuts down.
+    ///
+    /// The pool runs in a task of its own rather than a child task: while it is retrying a
+    /// connection to a server that is down, postgres-nio's `run()` does not return when
+    /// cancelled (postgres-nio issue #599), and a child that never returns would keep the whole
+    /// process alive past SIGTERM. At shutdown the pool is cancelled and given
+    /// ``poolStopDeadline``; then this returns either way, so the process can end.
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                await cancelWhenGracefulShutdown { await self.client.run() }
-            }
-            // The pool's run() marks it running as it starts; give it that moment.
-            try? await Task.sleep(for: .milliseconds(5))
-            started.open()
+        let pool = Task { await client.run() }
+        // The pool's run() marks it running as it starts; give it that moment.
+        try? await Task.sleep(for: .milliseconds(5))
+        started.open()
+        try? await gracefulShutdown()
+        pool.cancel()
+        if await FirstOf.value(of: { await pool.value }, orAtMost: Self.poolStopDeadline) == nil {
+            logger.warning("the PostgreSQL pool did not stop within \(Self.poolStopDeadline) (the server is unreachable); exiting without it")
         }
     }
 
