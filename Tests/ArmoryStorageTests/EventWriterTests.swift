@@ -180,8 +180,14 @@ extension UsesClickHouse {
             try await Self.running(drainer) {
                 while drainer.statistics.spoolBytes > 0 { try await Task.sleep(for: .milliseconds(100)) }
             }
-            let totals = try await store.aggregates([ExperimentPhase(experiment: "rail", since: .distantPast)])
-            #expect(totals.map(\.trials).reduce(0, +) == acknowledged)
+            // The HTTP client's kept-alive connection may be one the restarted server closed: the
+            // first read can fail with it; a read is retried, as the updater's next cycle would.
+            var totals: [ArmAggregate]?
+            for _ in 0..<20 where totals == nil {
+                totals = try? await store.aggregates([ExperimentPhase(experiment: "rail", since: .distantPast)])
+                if totals == nil { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(try #require(totals).map(\.trials).reduce(0, +) == acknowledged)
             await TestMetrics.drop(client)
         }
 

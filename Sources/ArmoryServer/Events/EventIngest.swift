@@ -39,8 +39,8 @@ public struct EventIngest: Sendable {
             logger.error("events not stored", metadata: ["error": "\(error)"])
             throw ArmoryError.unavailable(.notStored, "the events could not be stored; retry them", retryAfter: 5)
         }
-        let views = events.filter { $0.type == .view }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        let likes = events.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
+        let views = events.userEvents(.view)
+        let likes = events.userEvents(.like)
         if !views.isEmpty || !likes.isEmpty { histories.record(views: views, likes: likes) }
         hotList?.record(events)
         for event in events {

@@ -93,8 +93,8 @@ extension EventWriter {
     }
 
     private func append(_ activity: [Event], to history: any StateStore) async throws {
-        let views = activity.filter { $0.type == .view }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
-        let likes = activity.filter { $0.type == .like }.map { UserEvent(userID: $0.userID, movieID: $0.movieID, time: $0.time) }
+        let views = activity.userEvents(.view)
+        let likes = activity.userEvents(.like)
         if !views.isEmpty { try await history.appendViews(views) }
         if !likes.isEmpty { try await history.appendLikes(likes) }
     }
