@@ -57,7 +57,7 @@ public struct ClickHouseClient: Sendable {
     public func execute(_ sql: String, settings: [String: String] = [:]) async throws -> String {
         var body = ByteBuffer()
         body.writeString(sql)
-        let response = try await send(body: .bytes(body), query: nil, settings: settings, gzip: false)
+        let response = try await send(body: .bytes(body), query: nil, settings: settings, gzip: false, resendsOnStaleConnection: true)
         return String(buffer: response)
     }
 
@@ -87,7 +87,8 @@ public struct ClickHouseClient: Sendable {
 
     @discardableResult
     private func send(
-        body: HTTPClientRequest.Body, query: String?, settings: [String: String], gzip: Bool, timeout: TimeAmount? = nil
+        body: HTTPClientRequest.Body, query: String?, settings: [String: String], gzip: Bool, timeout: TimeAmount? = nil,
+        resendsOnStaleConnection: Bool = false
     ) async throws -> ByteBuffer {
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "database", value: database)]
@@ -101,6 +102,15 @@ public struct ClickHouseClient: Sendable {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: timeout ?? self.timeout)
+        } catch where resendsOnStaleConnection && Self.isStaleConnection(error) {
+            // A kept-alive connection the server closed (it restarted) fails the first request
+            // sent on it, before the server saw it: a body held in memory is sent again, once,
+            // on a new connection. A streamed insert is not: the event writer retries it whole.
+            do {
+                response = try await http.execute(request, timeout: timeout ?? self.timeout)
+            } catch {
+                throw StorageError(.unreachable, "cannot reach \(location): \(Self.describe(error))")
+            }
         } catch {
             throw StorageError(.unreachable, "cannot reach \(location): \(Self.describe(error))")
         }
@@ -111,6 +121,13 @@ public struct ClickHouseClient: Sendable {
             throw StorageError(code, "\(location): \(text)")
         }
         return data
+    }
+
+    /// Whether `error` is a pooled connection found closed when a request was written to it.
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if let channel = error as? ChannelError, channel == .ioOnClosedChannel { return true }
+        if let client = error as? HTTPClientError, client == .remoteConnectionClosed { return true }
+        return false
     }
 
     private static func describe(_ error: any Error) -> String {
