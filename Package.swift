@@ -14,6 +14,7 @@ let swiftSettings: [SwiftSetting] = [
 let algorithmModules = [
     "History",
     "ItemToItem",
+    "MatrixFactorization",
     "Popularity",
     "Random",
 ]

@@ -59,6 +59,9 @@ public struct ArmoryError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let metricsUnavailable = Code(rawValue: "metrics_unavailable")
         public static let notReady = Code(rawValue: "not_ready")
         public static let storeUnavailable = Code(rawValue: "store_unavailable")
+        public static let invalidModelReference = Code(rawValue: "invalid_model_reference")
+        public static let unknownModel = Code(rawValue: "unknown_model")
+        public static let modelUnavailable = Code(rawValue: "model_unavailable")
     }
 
     /// What the caller can do about it.

@@ -20,6 +20,10 @@ public struct ArmoryApplication: Sendable {
     public let store: any StateStore
     /// The metrics store.
     public let metricsStore: any MetricsStore
+    /// Trained models: versions, aliases and artifacts.
+    public let models: ModelRegistry
+    /// Closes the artifact store (a remote one's HTTP client).
+    let closeArtifacts: @Sendable () async -> Void
     /// The metrics `/metrics` shows.
     public let metrics: ServerMetrics
     /// The admin token in force.
@@ -55,6 +59,8 @@ public struct ArmoryApplication: Sendable {
         let secret = try configuration.decisionSecret ?? LocalSecret.load(named: "decision-secret", in: configuration.dataDirectory)
 
         let stores = try await Stores.open(configuration, logger: logger)
+        let (artifacts, closeArtifacts) = try configuration.artifactLocation.open(cacheFolder: configuration.artifactCacheFolder)
+        let models = ModelRegistry(store: stores.state, artifacts: artifacts)
         let metrics = ServerMetrics()
         let failures = ArmFailureCounts()
         let coWatch = CoWatchLists(store: stores.state, interval: configuration.coWatchRebuildInterval, logger: logger)
@@ -63,7 +69,7 @@ public struct ArmoryApplication: Sendable {
         let registry = ExperimentRegistry(
             directory: configuration.experimentsDirectory, store: stores.state, modules: modules, failures: failures,
             isolation: configuration.inlineModuleCalls.map { ModuleIsolation(inlineLimit: $0, executor: ModuleIsolation.shared.executor) } ?? .shared,
-            refreshInterval: configuration.refreshInterval, logger: logger
+            refreshInterval: configuration.refreshInterval, models: models, logger: logger
         ) {
             // A worker never seeds: it starts beside the replicas, which would seed the same store at once.
             guard let demo = configuration.demoCatalog, configuration.role.servesHTTP else { return }
@@ -80,7 +86,7 @@ public struct ArmoryApplication: Sendable {
         )
         return ArmoryApplication(
             configuration: configuration, modules: modules, registry: registry, store: stores.state, metricsStore: stores.metrics,
-            metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)), services: services,
+            models: models, closeArtifacts: closeArtifacts, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)), services: services,
             data: hotList?.source ?? storeData, storeData: storeData, failures: failures, logger: logger
         )
     }
@@ -98,7 +104,7 @@ public struct ArmoryApplication: Sendable {
             (RecommendationService(registry: registry, data: data, signer: signer, writer: writer, metrics: metrics),
              EventIngest(registry: registry, signer: signer, writer: writer, histories: storeData, hotList: services.hotList, metrics: metrics))
         }
-        return ArmoryAPI(registry: registry, modules: modules, store: store, metricsStore: metricsStore,
+        return ArmoryAPI(registry: registry, modules: modules, models: models, store: store, metricsStore: metricsStore,
                          recommendations: serving?.0, ingest: serving?.1, writer: services.writer, coWatch: services.coWatch,
                          failures: failures, metrics: metrics, adminToken: adminToken)
     }
@@ -112,6 +118,12 @@ public struct ArmoryApplication: Sendable {
         let app = makeHTTPApplication(onListening: onListening)
         var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
-        try await ServiceGroup(configuration: group).run()
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            await closeArtifacts()
+            throw error
+        }
+        await closeArtifacts()
     }
 }

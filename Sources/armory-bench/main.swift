@@ -11,7 +11,8 @@ import Foundation
 // state (demo seeding, history reads, weight-version appends on SQLite and on the PostgreSQL
 // of `scripts/services.sh`, found by ARMORY_TEST_DATABASE_URL) and metrics (EventWriter and
 // aggregates on SQLite and that ClickHouse, ARMORY_TEST_CLICKHOUSE_URL) and redis (hot movies in that
-// Redis, ARMORY_TEST_REDIS_URL); none named means all. Each line prints a figure, the target it is held to, and (where one
+// Redis, ARMORY_TEST_REDIS_URL) and models (ALS trained on the demo data, a version loaded and
+// served) and artifacts (the S3 client against `rclone serve s3`, and rclone itself); none named means all. Each line prints a figure, the target it is held to, and (where one
 // exists) a baseline measured in the same run. Figures go to BENCHMARKS.md.
 
 #if DEBUG
@@ -42,5 +43,9 @@ if groups.isEmpty || groups.contains("metrics") {
 if groups.isEmpty || groups.contains("redis") {
     await benchmarkRedis()
 }
+if groups.isEmpty || groups.contains("models") {
+    await benchmarkModels()
+}
+if groups.isEmpty || groups.contains("artifacts") { await benchmarkArtifacts() }
 print("")
 print("(sink \(sink))")

@@ -74,6 +74,14 @@ struct ResultsCommand: AsyncParsableCommand {
                                        arm.fallbackRate.map { "\(arm.fallbacks) (\(ExperimentResults.percent($0)))" } ?? "-"])
                 }
                 print(table.rendered)
+                if let byModel = results.byModel, !byModel.isEmpty {
+                    var models = TextTable(header: ["ARM", "MODEL", "TRIALS", "SUCCESSES", "RATE"], leftAligned: [0, 1])
+                    for row in byModel {
+                        models.rows.append([row.arm, row.model.isEmpty ? "(none)" : row.model, String(row.trials), String(row.successes),
+                                            row.rate.map { ExperimentResults.percent($0) } ?? "-"])
+                    }
+                    print("by model version:\n" + models.rendered)
+                }
                 for warning in results.warnings { print("warning: \(warning)") }
                 print(results.srmPValue.map { "sample ratio mismatch p = \(fixed($0, 4))" + ($0 < 0.001 ? "  (the split is off: check assignment and event collection)" : "") }
                     ?? "sample ratio mismatch: \(results.srmNote ?? "not computed")")

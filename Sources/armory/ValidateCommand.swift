@@ -1,14 +1,20 @@
 import ArgumentParser
 import ArmoryCore
+import ArmoryKit
 import ArmoryServer
 import Foundation
 
 /// `armory validate`: check experiment files and print every problem, located.
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check experiment files; print each problem as path:line:column: message.",
-        discussion: "Exits with status 1 when any file has a problem. A directory means every *.yaml and *.yml in it."
+        discussion: """
+        Exits with status 1 when any file has a problem. A directory means every *.yaml and *.yml in it. \
+        Arms whose algorithm serves a trained model are checked against the model registry in the state \
+        store (ARMORY_DATABASE_URL or --database, as `armory serve` finds it): the model and its alias or \
+        version must exist.
+        """
     )
 
     @Argument(help: "Experiment files or directories.")
@@ -17,15 +23,16 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: table (one line per problem) or json.")
     var format: OutputFormat = .table
 
-    @OptionGroup var modules: ModuleOptions
+    @OptionGroup var stores: LocalStoreOptions
 
-    func run() throws {
+    func run() async throws {
         let (sources, readProblems) = ExperimentFiles.read(paths)
-        let (registry, moduleReport) = modules.load()
+        let (registry, moduleReport) = stores.modules.load()
         // With no module loaded there is nothing to check arms against, and the output says so
         // rather than calling every algorithm unknown.
         let algorithms = moduleReport.loaded.isEmpty ? nil : registry.descriptors
-        let results = ExperimentValidator(algorithms: algorithms).validate(sources)
+        var results = ExperimentValidator(algorithms: algorithms).validate(sources)
+        await checkModels(&results, registry: registry)
         let problems = readProblems + results.flatMap(\.problems)
         switch format {
         case .table:
@@ -54,6 +61,41 @@ struct ValidateCommand: ParsableCommand {
         }
         if !problems.isEmpty {
             throw ExitCode(1)
+        }
+    }
+}
+
+extension ValidateCommand {
+    /// Adds a problem to each result with an arm whose model reference is malformed or names a
+    /// model, version or alias the registry does not have. The store is opened only when some
+    /// arm serves a model.
+    func checkModels(_ results: inout [ExperimentFileResult], registry: AlgorithmRegistry) async {
+        let arms = results.indices.flatMap { index in
+            (results[index].experiment?.arms ?? []).enumerated().compactMap { position, arm -> (Int, String, String)? in
+                guard registry.servesModels(arm.algorithm), case .string(let text)? = arm.parameters["model"] else { return nil }
+                return (index, "arms[\(position)].params.model", text)
+            }
+        }
+        guard !arms.isEmpty else { return }
+        let problems: [(Int, String, String)]
+        do {
+            problems = try await stores.withModels { _, models, _ in
+                var found: [(Int, String, String)] = []
+                for (index, field, text) in arms {
+                    do {
+                        _ = try await models.resolve(try ModelReference(parsing: text))
+                    } catch let error as ArmoryError {
+                        found.append((index, field, error.message))
+                    }
+                }
+                return found
+            }
+        } catch {
+            problems = arms.map { ($0.0, $0.1, "cannot check model '\($0.2)': the model registry could not be read: \(error)") }
+        }
+        for (index, field, message) in problems {
+            results[index].problems.append(ExperimentProblem(path: results[index].path, line: nil, column: nil, field: field, message: message))
+            results[index].experiment = nil
         }
     }
 }

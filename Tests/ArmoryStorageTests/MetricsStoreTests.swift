@@ -121,6 +121,30 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("decisions split by the model version their impression records add up to the arm's totals", arguments: MetricsKind.allCases)
+        func byModel(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                var traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 600, seed: 5, start: Self.start)
+                // Arm b's impressions were made by model version 1 or 2, alternately; arm a's by none.
+                var flip = false
+                for index in traffic.events.indices where traffic.events[index].type == .impression && traffic.events[index].arm == "b" {
+                    flip.toggle()
+                    traffic.events[index].model = flip ? "m@1" : "m@2"
+                }
+                try await store.insert(traffic.events)
+                let split = try await store.modelAggregates(experiment: "rail", since: Self.start)
+                let impressions = traffic.events.filter { $0.type == .impression }
+                let clicked = Set(traffic.events.filter { $0.type == .click }.map(\.decisionID))
+                for (arm, model) in [("a", ""), ("b", "m@1"), ("b", "m@2")] {
+                    let decisions = impressions.filter { $0.arm == arm && ($0.model ?? "") == model }
+                    let row = split.first { $0.arm == arm && $0.model == model }
+                    #expect(row?.trials == decisions.count, "\(arm) \(model)")
+                    #expect(row?.clicked == decisions.filter { clicked.contains($0.decisionID) }.count, "\(arm) \(model)")
+                }
+                #expect(split.count == 3)
+            }
+        }
+
         @Test("the hourly time series adds up to the totals", arguments: MetricsKind.allCases)
         func timeSeries(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in

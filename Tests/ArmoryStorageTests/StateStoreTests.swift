@@ -15,7 +15,7 @@ struct StateStoreTests {
         try await TestStores.withFreshStore(kind) { store, _ in
             // withFreshStore already migrated once; again changes nothing.
             let versions = [try await store.migrate(), try await store.migrate()]
-            #expect(versions == [2, 2])
+            #expect(versions == [3, 3])
             #expect(try await store.counts() == StateCounts(movies: 0, users: 0, views: 0, likes: 0))
         }
     }
@@ -30,7 +30,7 @@ struct StateStoreTests {
                 Issue.record("a newer schema was accepted")
             } catch let error as StorageError {
                 #expect(error.code == .schemaTooNew)
-                #expect(error.message == "\(store.location) has schema version 99, newer than this Armory's 2: upgrade Armory, or point it at another database")
+                #expect(error.message == "\(store.location) has schema version 99, newer than this Armory's 3: upgrade Armory, or point it at another database")
                 #expect(!error.message.contains("armory-test"))
             }
         }

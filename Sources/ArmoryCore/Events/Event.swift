@@ -59,6 +59,9 @@ public struct Event: Sendable, Hashable, Codable {
     /// For impressions, how the arm's module failed when the fallback arm answered (`nil` when
     /// it answered itself, and for other events).
     public var moduleFailure: ModuleFailure?
+    /// For impressions, the trained model version that made the list (`movies-mf@3`), when the
+    /// arm that answered serves one (`nil` otherwise).
+    public var model: String?
 
     /// The event id the stores keep: none for an impression, whose id is its decision id (kept
     /// beside it). Most rows are impressions, and the 100-byte id twice made every row larger.
@@ -68,8 +71,9 @@ public struct Event: Sendable, Hashable, Codable {
     public init(
         eventID: String, type: EventType, time: Date, decisionID: String = "", experiment: String = "", arm: String = "",
         configVersion: Int = 0, weightVersion: Int = 0, decisionTime: Date? = nil, userID: String, movieID: Int = 0, value: Double = 0,
-        position: Int = -1, items: [Int] = [], servedBy: String? = nil, moduleFailure: ModuleFailure? = nil
+        position: Int = -1, items: [Int] = [], servedBy: String? = nil, moduleFailure: ModuleFailure? = nil, model: String? = nil
     ) {
+        self.model = model
         self.eventID = eventID
         self.type = type
         self.time = time

@@ -10,6 +10,7 @@ extension ServerConfiguration {
         ("ARMORY_DATABASE_URL", "the state store: postgres://user:password@host:port/database (a SQLite file in .armory)"),
         ("ARMORY_CLICKHOUSE_URL", "the metrics store: http://user:password@host:8123/database (a SQLite file in .armory)"),
         ("ARMORY_REDIS_URL", "Redis for the hot-movies list: redis://:password@host:6379 (none: popular lists from the state store)"),
+        ("ARMORY_ARTIFACTS_URL", "trained models' artifacts: s3://bucket/prefix, with AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a folder in .armory)"),
         ("ARMORY_REDIS_PREFIX", "the prefix of Armory's keys in Redis, for installations sharing one (armory:hot)"),
         ("ARMORY_ADMIN_TOKEN", "the bearer token for admin requests (generated into .armory/admin-token)"),
         ("ARMORY_DECISION_SECRET", "the secret decision ids are signed with; share it between replicas (generated into .armory/decision-secret)"),
@@ -58,6 +59,7 @@ extension ServerConfiguration {
             redisURL = url
         }
         if let prefix = value("ARMORY_REDIS_PREFIX") { redisKeyPrefix = prefix }
+        if let url = value("ARMORY_ARTIFACTS_URL") { artifacts = ArtifactLocation(url) }
         adminToken = value("ARMORY_ADMIN_TOKEN")
         decisionSecret = value("ARMORY_DECISION_SECRET")
     }

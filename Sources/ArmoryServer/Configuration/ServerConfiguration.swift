@@ -69,6 +69,8 @@ public struct ServerConfiguration: Sendable {
     /// Redis for the hot-movies list (`redis://:password@host:6379`); `nil` answers popular
     /// lists from the state store.
     public var redisURL: String?
+    /// Where trained models' artifacts live (`nil`: the folder `artifacts` in the data folder).
+    public var artifacts: ArtifactLocation?
     /// The prefix of Armory's keys in Redis, so several installations can share one.
     public var redisKeyPrefix = "armory:hot"
     /// The bearer token that admin requests must carry; `nil` means the one in

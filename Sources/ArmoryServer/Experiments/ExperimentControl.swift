@@ -18,6 +18,15 @@ public struct ExperimentControl: Sendable {
     let registry: ExperimentRegistry
     let store: any StateStore
 
+    /// The experiments served with an arm whose model parameter is `reference`: those an alias
+    /// move changes, whose audit logs record it.
+    public func experiments(following reference: ModelReference) -> [String] {
+        let text = reference.description
+        return registry.experiments.filter { live in
+            live.experiment.arms.contains { $0.parameters["model"] == .string(text) && live.recommender.models[$0.name] != nil }
+        }.map(\.id).sorted()
+    }
+
     /// Rolls `experimentID` back to `target`.
     public func rollback(_ experimentID: String, to target: Target, actor: String, reason: String) async throws -> LiveExperiment {
         let live = try experiment(experimentID)

@@ -91,7 +91,9 @@ extension ExperimentRegistry {
     private func makeLive(
         _ experiment: Experiment, registry: AlgorithmRegistry, yaml: String, file: String, actor: String
     ) async throws -> (LiveExperiment, Bool) {
-        let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures, isolation: isolation)
+        let armModels = await ArmModels.load(for: experiment, algorithms: registry, models: models)
+        let recommender = try ArmRecommender(experiment: experiment, registry: registry, failures: failures, isolation: isolation, models: armModels)
+        logUnavailableModels(recommender, experiment: experiment.id)
         let now = Date()
         let proposed = NewConfigVersion(experiment: experiment, yaml: yaml, sourceFile: file, actor: actor, createdAt: now)
         var configs = try await store.configVersions(of: experiment.id)
@@ -142,9 +144,11 @@ extension ExperimentRegistry {
             && first.arms.map(\.parameters) == second.arms.map(\.parameters)
     }
 
-    /// Picks up weight versions and status changes that other processes appended.
+    /// Picks up weight versions and status changes that other processes appended, and model
+    /// aliases that moved.
     func refresh() async throws {
         let heads = try await store.historyHeads()
+        await refreshModels()
         for live in snapshot.experiments.values {
             guard let head = heads[live.id] else { continue }
             if head.weightVersion > live.weights.version, let newest = try await store.weightVersions(of: live.id).last {
@@ -157,6 +161,37 @@ extension ExperimentRegistry {
                 logger.info("new status", metadata: ["experiment": "\(live.id)", "status": "\(newest.status.rawValue)",
                                                      "pinned_arm": "\(newest.pinnedArm ?? "-")"])
             }
+        }
+    }
+}
+
+extension ExperimentRegistry {
+    /// Serves again, with the versions their references name now, every experiment whose
+    /// model-serving arms' references moved (an alias moved) or whose model could not be loaded.
+    func refreshModels() async {
+        guard let models else { return }
+        let registry = modules.registry
+        for live in snapshot.experiments.values where !live.recommender.models.isEmpty {
+            let current = await ArmModels.currentVersions(for: live.experiment, algorithms: registry, models: models)
+            let changed = current.contains { arm, version in live.recommender.models[arm]?.needsReload(current: version) ?? true }
+            guard changed else { continue }
+            let armModels = await ArmModels.load(for: live.experiment, algorithms: registry, models: models)
+            guard let recommender = try? ArmRecommender(experiment: live.experiment, registry: registry, failures: failures,
+                                                        isolation: isolation, models: armModels) else { continue }
+            guard publish(recommender, for: live.id, configVersion: live.config.version) else { continue }
+            logUnavailableModels(recommender, experiment: live.id)
+            logger.info("new model versions", metadata: [
+                "experiment": "\(live.id)",
+                "models": "\(armModels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.servedVersion ?? "unavailable")" })",
+            ])
+        }
+    }
+
+    func logUnavailableModels(_ recommender: ArmRecommender, experiment: String) {
+        for (arm, model) in recommender.models.sorted(by: { $0.key < $1.key }) where model.model == nil {
+            logger.warning("model unavailable; the arm answers through the fallback arm", metadata: [
+                "experiment": "\(experiment)", "arm": "\(arm)", "model": "\(model.reference)", "problem": "\(model.problem ?? "")",
+            ])
         }
     }
 }

@@ -33,6 +33,8 @@ public final class ExperimentRegistry: Service, Sendable {
     let failures: ArmFailureCounts
     let isolation: ModuleIsolation
     let refreshInterval: Duration
+    /// Where model-serving arms find their models (`nil`: such arms answer through the fallback).
+    let models: ModelRegistry?
     let logger: Logger
     private let setUp: @Sendable () async throws -> Void
     private let state = NIOLockedValueBox(State())
@@ -45,7 +47,8 @@ public final class ExperimentRegistry: Service, Sendable {
     /// running), e.g. to seed the demo catalog.
     public init(
         directory: String, store: any StateStore, modules: AlgorithmModules, failures: ArmFailureCounts,
-        isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), logger: Logger = Logger(label: "armory.experiments"),
+        isolation: ModuleIsolation = .shared, refreshInterval: Duration = .seconds(2), models: ModelRegistry? = nil,
+        logger: Logger = Logger(label: "armory.experiments"),
         setUp: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.setUp = setUp
@@ -55,6 +58,7 @@ public final class ExperimentRegistry: Service, Sendable {
         self.failures = failures
         self.isolation = isolation
         self.refreshInterval = refreshInterval
+        self.models = models
         self.logger = logger
         (commands, commandSink) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
@@ -116,6 +120,16 @@ public final class ExperimentRegistry: Service, Sendable {
         state.withLockedValue { state in
             guard let live = state.experiments[change.experimentID], change.version > (live.statusChange?.version ?? 0) else { return }
             state.experiments[change.experimentID] = live.with(statusChange: change)
+        }
+    }
+
+    /// Serves `recommender` (the same arms with other model versions) for `id`, unless its
+    /// config version changed meanwhile; whether it did.
+    func publish(_ recommender: ArmRecommender, for id: String, configVersion: Int) -> Bool {
+        state.withLockedValue { state in
+            guard let current = state.experiments[id], current.config.version == configVersion else { return false }
+            state.experiments[id] = current.with(recommender: recommender)
+            return true
         }
     }
 

@@ -43,6 +43,18 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         public var errors: Int
     }
 
+    /// An arm's decisions made by one trained model version (or, with `model` empty, by none:
+    /// its fallback's).
+    public struct ModelResult: Sendable, Codable, Hashable {
+        public var arm: String
+        public var model: String
+        public var trials: Int
+        /// Decisions with a success (a click or conversion, by the objective); 0 for engagement.
+        public var successes: Int
+        /// Successes per decision, or the mean engagement per decision.
+        public var rate: Double?
+    }
+
     /// The fallback rate above which an arm's results carry a warning.
     public static let fallbackWarningRate = 0.01
 
@@ -70,6 +82,19 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     /// What a reader must know before trusting the numbers (an arm answered by its fallback
     /// more than ``fallbackWarningRate`` of the time).
     public var warnings: [String]
+    /// For experiments with arms that serve trained models, each arm's decisions split by the
+    /// model version that made them (an alias that moved during the phase shows both).
+    public var byModel: [ModelResult]?
+
+    /// `aggregates` as results rows, by the experiment's objective.
+    public mutating func split(byModel aggregates: [ModelAggregate], objective: Objective) {
+        byModel = aggregates.map { total in
+            let successes = objective == .conversion ? total.converted : objective == .ctr ? total.clicked : 0
+            let rate: Double? = total.trials == 0 ? nil : objective.isRate ? Double(successes) / Double(total.trials)
+                : total.engagementSum / Double(total.trials)
+            return ModelResult(arm: total.arm, model: total.model, trials: total.trials, successes: successes, rate: finite(rate))
+        }
+    }
 
     /// The results of `live` from its `aggregates`.
     public init(live: LiveExperiment, aggregates: [ArmAggregate]) {

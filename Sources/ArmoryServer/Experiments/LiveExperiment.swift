@@ -108,6 +108,12 @@ public final class LiveExperiment: Sendable {
                        fileStatusSince: fileStatusSince)
     }
 
+    /// A copy whose arms are `recommender`'s (the same experiment with other model versions).
+    public func with(recommender: ArmRecommender) -> LiveExperiment {
+        LiveExperiment(experiment: experiment, config: config, recommender: recommender, weights: weights, phaseStart: phaseStart,
+                       serving: serving, statusChange: statusChange, fileStatusSince: fileStatusSince)
+    }
+
     /// A copy with `change` as the newest status change.
     public func with(statusChange change: StatusChange) -> LiveExperiment {
         LiveExperiment(experiment: experiment, config: config, recommender: recommender, weights: weights, phaseStart: phaseStart,

@@ -1,10 +1,12 @@
 import ArmoryCore
 import Hummingbird
 
-/// The routes that change experiments (roll back, pause, resume, reload), all behind
-/// ``AdminAuthentication``; each asks for a reason and is recorded in the audit log.
+/// The routes that change experiments (roll back, pause, resume, reload) and move model
+/// aliases, all behind ``AdminAuthentication``; each asks for a reason and is recorded in the
+/// audit log.
 struct AdminRoutes {
     let control: ExperimentControl
+    let models: ModelRegistry
     let adminToken: String
 
     var collection: RouteCollection<BasicRequestContext> {
@@ -24,6 +26,19 @@ struct AdminRoutes {
             let body = try await APIJSON.decode(ChangeRequest.self, from: request)
             try body.refuseTarget()
             return try APIJSON.response(try await control.reload(actor: try body.actorName(), reason: try body.requiredReason()))
+        }
+        routes.post("/v1/models/:name/aliases/:alias") { request, context in
+            let name = try RouteParameters.modelName(context)
+            let alias = context.parameters.get("alias") ?? ""
+            let body = try await APIJSON.decode(ChangeRequest.self, from: request)
+            guard let version = body.toVersion, body.toArm == nil else {
+                throw ArmoryError.invalid("to_version", "say which version the alias points at: {\"to_version\": 3, \"reason\": \"…\"}")
+            }
+            let following = control.experiments(following: ModelReference(name: name, selector: .alias(alias)))
+            let move = try await models.moveAlias(alias, of: name, to: version, actor: try body.actorName(), reason: try body.requiredReason(),
+                                                  experiments: following)
+            context.logger.notice("model alias moved", metadata: ["model": "\(name)", "alias": "\(alias)", "version": "\(version)"])
+            return try APIJSON.response(move)
         }
         return routes
     }

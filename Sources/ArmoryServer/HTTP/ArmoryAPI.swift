@@ -12,6 +12,8 @@ public struct ArmoryAPI: Sendable {
     let registry: ExperimentRegistry
     /// The algorithm modules (more load on reload).
     let modules: AlgorithmModules
+    /// Trained models.
+    let models: ModelRegistry
     let store: any StateStore
     let metricsStore: any MetricsStore
     /// The serving use cases; `nil` in a worker, which serves only the operations routes.
@@ -36,7 +38,8 @@ public struct ArmoryAPI: Sendable {
         if let recommendations, let ingest {
             router.addRoutes(ServingRoutes(recommendations: recommendations, ingest: ingest).collection)
             router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore).collection)
-            router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store), adminToken: adminToken).collection)
+            router.addRoutes(ModelRoutes(models: models).collection)
+            router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store), models: models, adminToken: adminToken).collection)
         }
         served.set(router.routes.map { APIRoute(method: $0.method.rawValue, path: $0.path.description) })
         return router

@@ -42,14 +42,17 @@ struct ExperimentRoutes {
         guard format == "json" || format == "csv" else {
             throw ArmoryError.invalid("format", "format must be json or csv, not '\(format)'")
         }
-        let aggregates: [ArmAggregate]
+        var results: ExperimentResults
         do {
-            aggregates = try await metricsStore.aggregates([ExperimentPhase(experiment: live.id, since: live.phaseStart)])
+            results = ExperimentResults(live: live, aggregates: try await metricsStore.aggregates([ExperimentPhase(experiment: live.id, since: live.phaseStart)]))
+            if !live.recommender.models.isEmpty {
+                results.split(byModel: try await metricsStore.modelAggregates(experiment: live.id, since: live.phaseStart),
+                              objective: live.experiment.objective)
+            }
         } catch {
             context.logger.error("cannot read results", metadata: ["experiment": "\(live.id)", "error": "\(error)"])
             throw ArmoryError.unavailable(.metricsUnavailable, "the metrics store did not answer; try again shortly", retryAfter: 5)
         }
-        let results = ExperimentResults(live: live, aggregates: aggregates)
         guard format == "csv" else { return try APIJSON.response(results) }
         var response = APIJSON.text(results.csv, contentType: "text/csv; charset=utf-8")
         response.headers[.contentDisposition] = "attachment; filename=\"\(live.id)-results.csv\""

@@ -101,6 +101,9 @@ public struct ModuleLoader: Sendable {
                         "algorithm": "\(descriptor.name)", "version": "\(descriptor.version)", "file": "\(file)",
                     ])
                 }
+            case .failure(let refusal) where refusal.isNotAModule && (built[directory] ?? nil) != nil:
+                // A SwiftPM build folder also holds the dynamic libraries of dependencies (GRDB's, say).
+                logger.debug("skipped a library of the build folder that is not an algorithm module", metadata: ["file": "\(file)"])
             case .failure(let refusal):
                 report.refused.append(.init(file: file, reason: refusal.reason))
                 logger.warning("refused algorithm module", metadata: ["file": "\(file)", "reason": "\(refusal.reason)"])
@@ -149,6 +152,8 @@ public struct ModuleLoader: Sendable {
 
     private struct Refusal: Error {
         var reason: String
+        /// The file has no entry point: a library, but not an Armory module.
+        var isNotAModule = false
     }
 
     private func loadModule(at file: String, into registry: inout AlgorithmRegistry) -> Result<[AlgorithmDescriptor], Refusal> {
@@ -160,7 +165,7 @@ public struct ModuleLoader: Sendable {
             return .failure(Refusal(reason: "not a loadable shared library: \(detail)"))
         }
         guard let symbol = dlsym(handle, ArmoryModule.entryPointSymbol) else {
-            return .failure(Refusal(reason: "no entry point '\(ArmoryModule.entryPointSymbol)': not an Armory algorithm module"))
+            return .failure(Refusal(reason: "no entry point '\(ArmoryModule.entryPointSymbol)': not an Armory algorithm module", isNotAModule: true))
         }
         let entryPoint = unsafeBitCast(symbol, to: ArmoryModule.EntryPoint.self)
         let registrar = ModuleRegistrar()
@@ -171,7 +176,7 @@ public struct ModuleLoader: Sendable {
             return .failure(Refusal(reason: "built against ArmoryKit ABI version \(moduleVersion), but this host uses version "
                 + "\(ArmoryModule.abiVersion): rebuild the module against this Armory's Plugins/ArmoryKit"))
         }
-        guard !registrar.algorithms.isEmpty else {
+        guard !registrar.algorithms.isEmpty || !registrar.trainers.isEmpty else {
             return .failure(Refusal(reason: "its entry point registered no algorithms"))
         }
         // Check every algorithm before registering any, so a file loads whole or not at all.
@@ -189,6 +194,17 @@ public struct ModuleLoader: Sendable {
             }
             descriptors.append(descriptor)
         }
+        for trainer in registrar.trainers {
+            let name = trainer.descriptor.name
+            guard Experiment.isValidID(name) else {
+                return .failure(Refusal(reason: "trainer name '\(name)' is not valid: use 1 to 64 lower-case letters, digits and '-'"))
+            }
+            do {
+                try candidate.register(trainer, file: file)
+            } catch {
+                return .failure(Refusal(reason: "trainer: \(error.description)"))
+            }
+        }
         registry = candidate
         return .success(descriptors)
     }
@@ -203,7 +219,7 @@ public struct ModuleLoader: Sendable {
         guard !descriptor.version.isEmpty else {
             return "algorithm '\(name)' has an empty version"
         }
-        guard descriptor.parameters.allSatisfy({ !$0.isRequired }) else { return nil }
+        guard descriptor.parameters.allSatisfy({ !$0.isRequired }), !(algorithm is any ModelServingAlgorithm.Type) else { return nil }
         do {
             _ = try algorithm.init(parameters: Parameters.resolved([:], for: descriptor))
         } catch {

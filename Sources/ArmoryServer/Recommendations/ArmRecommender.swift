@@ -18,6 +18,9 @@ public struct ArmRecommender: Sendable {
         public var items: [ScoredItem]
         /// How the assigned arm failed, when it did.
         public var failure: ArmFailureCounts.Kind?
+        /// The model version that produced `items` (`movies-mf@3`), when the arm that answered
+        /// serves a trained model.
+        public var model: String?
     }
 
     /// The experiment served.
@@ -27,26 +30,52 @@ public struct ArmRecommender: Sendable {
     private let algorithms: [String: (algorithm: any RecommendationAlgorithm, cost: ModuleCallCost)]
     private let failures: ArmFailureCounts
     private let isolation: ModuleIsolation
+    /// The model each model-serving arm was made with (or why none could be loaded).
+    public let models: [String: ArmModel]
 
     /// Creates an instance of each arm's algorithm from `registry`; throws a ``ConfigurationError`` naming
-    /// the first arm whose algorithm is unknown or refuses its parameters. Where module calls
-    /// run is `isolation`'s choice.
+    /// the first arm whose algorithm is unknown or refuses its parameters. An arm whose
+    /// algorithm serves a trained model is made with its model from `models`; one without a
+    /// loadable model answers through the fallback arm. Where module calls run is `isolation`'s choice.
     public init(
-        experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, isolation: ModuleIsolation = .shared
+        experiment: Experiment, registry: AlgorithmRegistry, failures: ArmFailureCounts, isolation: ModuleIsolation = .shared,
+        models: [String: ArmModel] = [:]
     ) throws {
         var algorithms: [String: (algorithm: any RecommendationAlgorithm, cost: ModuleCallCost)] = [:]
+        var models = models
         for arm in experiment.arms {
+            let cost = ModuleCallCost(arm: "\(experiment.id)/\(arm.name)")
+            if registry.servesModels(arm.algorithm) {
+                algorithms[arm.name] = (Self.modelAlgorithm(arm, registry: registry, model: &models[arm.name]), cost)
+                continue
+            }
             do {
-                algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters),
-                                        ModuleCallCost(arm: "\(experiment.id)/\(arm.name)"))
+                algorithms[arm.name] = (try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters), cost)
             } catch {
                 throw ConfigurationError("experiment '\(experiment.id)', arm '\(arm.name)': \(error)")
             }
         }
+        self.models = models
         self.experiment = experiment
         self.algorithms = algorithms
         self.failures = failures
         self.isolation = isolation
+    }
+
+    /// The algorithm of a model-serving arm: made with its model, or failing every call with
+    /// the reason there is none (recorded in `model`).
+    private static func modelAlgorithm(_ arm: Arm, registry: AlgorithmRegistry, model: inout ArmModel?) -> any RecommendationAlgorithm {
+        guard let loaded = model?.model else {
+            return UnavailableModel(problem: model?.problem ?? "arm '\(arm.name)' names no model")
+        }
+        do {
+            return try registry.makeAlgorithm(named: arm.algorithm, parameters: arm.parameters, model: loaded)
+        } catch {
+            let problem = "model \(loaded.name)@\(loaded.version) cannot be loaded by \(arm.algorithm): \(error)"
+            model?.model = nil
+            model?.problem = problem
+            return UnavailableModel(problem: problem)
+        }
     }
 
     /// Recommendations from `arm`, or from the fallback arm when `arm`'s module fails.
@@ -59,7 +88,7 @@ public struct ArmRecommender: Sendable {
         let first = await attempt(arm: arm, request, data: data)
         switch first {
         case .success(let items):
-            return Outcome(arm: arm, servedBy: arm, algorithm: algorithmName, items: items, failure: nil)
+            return Outcome(arm: arm, servedBy: arm, algorithm: algorithmName, items: items, failure: nil, model: models[arm]?.servedVersion)
         case .failure(let failure):
             // A request cancelled by its client is not the module's failure.
             try Task.checkCancellation()
@@ -74,7 +103,8 @@ public struct ArmRecommender: Sendable {
             switch await attempt(arm: fallback, request, data: data) {
             case .success(let items):
                 let fallbackAlgorithm = experiment.arms.first { $0.name == fallback }?.algorithm ?? fallback
-                return Outcome(arm: arm, servedBy: fallback, algorithm: fallbackAlgorithm, items: items, failure: failure.kind)
+                return Outcome(arm: arm, servedBy: fallback, algorithm: fallbackAlgorithm, items: items, failure: failure.kind,
+                               model: models[fallback]?.servedVersion)
             case .failure(let second):
                 failures.record(experiment: experiment.id, arm: fallback, kind: second.kind)
                 throw ArmoryError.unavailable(.armUnavailable, "experiment '\(experiment.id)': arm '\(arm)' failed (\(failure.detail)) "

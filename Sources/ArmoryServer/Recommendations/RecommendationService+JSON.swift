@@ -41,7 +41,7 @@ extension RecommendationService.Recommendations {
     /// usually fit in what they leave; more than that, and ``jsonBuffer()`` starts again with
     /// twice the room. Counting escapes first would mean reading every string twice.
     package var jsonCapacity: Int {
-        items.reduce(160 + algorithm.utf8.count + arm.utf8.count + decisionID.utf8.count + experiment.utf8.count) {
+        items.reduce(180 + (model?.utf8.count ?? 0) + algorithm.utf8.count + arm.utf8.count + decisionID.utf8.count + experiment.utf8.count) {
             $0 + 80 + $1.title.utf8.count
         }
     }
@@ -73,7 +73,12 @@ extension RecommendationService.Recommendations {
             json.writeString(item.title)
             json.write("}")
         }
-        json.write("]}")
+        json.write("]")
+        if let model {
+            json.write(#","model":"#)
+            json.writeString(model)
+        }
+        json.write("}")
     }
 }
 

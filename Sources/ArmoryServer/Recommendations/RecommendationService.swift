@@ -41,9 +41,15 @@ public struct RecommendationService: Sendable {
         public var fallbackUsed: Bool
         /// The movies, best first.
         public var items: [Item]
+        /// The trained model version that made the list (`movies-mf@3`), when its arm serves one.
+        public var model: String?
 
         /// Creates an answer.
-        public init(decisionID: String, experiment: String, arm: String, algorithm: String, inExperiment: Bool, fallbackUsed: Bool, items: [Item]) {
+        public init(
+            decisionID: String, experiment: String, arm: String, algorithm: String, inExperiment: Bool, fallbackUsed: Bool, items: [Item],
+            model: String? = nil
+        ) {
+            self.model = model
             self.decisionID = decisionID
             self.experiment = experiment
             self.arm = arm
@@ -99,7 +105,7 @@ public struct RecommendationService: Sendable {
             let impression = Event(eventID: decisionID, type: .impression, time: time, decisionID: decisionID, experiment: live.id,
                                    arm: placement.arm, configVersion: live.config.version, weightVersion: live.weights.version,
                                    decisionTime: time, userID: userID, items: outcome.items.map(\.movieID),
-                                   servedBy: outcome.servedBy, moduleFailure: outcome.failure)
+                                   servedBy: outcome.servedBy, moduleFailure: outcome.failure, model: outcome.model)
             do {
                 try writer.enqueue([impression])
             } catch {
@@ -111,12 +117,14 @@ public struct RecommendationService: Sendable {
         metrics.increment("armory_decisions_total", [("experiment", live.id), ("arm", placement.arm), ("counted", String(placement.isCounted))])
         logger.debug("decision", metadata: [
             "decision_id": "\(decisionID)", "experiment": "\(live.id)", "arm": "\(placement.arm)", "served_by": "\(outcome.servedBy)",
+            "model": "\(outcome.model ?? "-")",
         ])
         let movies = try await data.catalog()
         return Recommendations(
             decisionID: decisionID, experiment: live.id, arm: placement.arm, algorithm: outcome.algorithm, inExperiment: placement.isCounted,
             fallbackUsed: outcome.servedBy != placement.arm,
-            items: outcome.items.map { Recommendations.Item(movieID: $0.movieID, title: movies.movie(id: $0.movieID)?.title ?? "", score: $0.score) }
+            items: outcome.items.map { Recommendations.Item(movieID: $0.movieID, title: movies.movie(id: $0.movieID)?.title ?? "", score: $0.score) },
+            model: outcome.model
         )
     }
 }

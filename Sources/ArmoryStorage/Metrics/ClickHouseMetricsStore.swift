@@ -31,7 +31,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
             CREATE TABLE IF NOT EXISTS events (
               time DateTime, event_id String, decision_id String, decision_time DateTime, experiment String, arm String,
               config_version UInt32, weight_version UInt32, user_id String, movie_id Int64,
-              type String, value Float64, position Int32, items Array(Int64), served_by String DEFAULT '', failure String DEFAULT ''
+              type String, value Float64, position Int32, items Array(Int64), served_by String DEFAULT '', failure String DEFAULT '',
+              model String DEFAULT ''
             ) ENGINE = ReplacingMergeTree
             PARTITION BY toYYYYMM(decision_time)
             ORDER BY (experiment, arm, decision_id, type, event_id)
@@ -53,7 +54,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
         // Tables made before impressions recorded who served them get the columns added (in
         // place, at once; older rows read the defaults). ClickHouse 18.16 has no
         // `ADD COLUMN IF NOT EXISTS`, so the catalog says what is missing.
-        try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''"])
+        try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''", "model String DEFAULT ''"])
         try await addMissingColumns(to: "arm_hours", ["timeouts UInt64 DEFAULT 0", "errors UInt64 DEFAULT 0"])
     }
 
@@ -209,6 +210,35 @@ public struct ClickHouseMetricsStore: MetricsStore {
             TimeSeriesPoint(start: Date(timeIntervalSince1970: Double($0.bucket)), arm: $0.arm, trials: $0.trials, clicked: $0.clicked,
                             converted: $0.converted)
         }
+    }
+
+    public func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate] {
+        let text = try await client.execute("""
+            SELECT arm, model, count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted, sum(engagement) AS engagement
+            FROM (
+              SELECT arm, decision_id, max(model) AS model, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                     sumIf(value, type = 'engagement') AS engagement, max(type = 'impression') AS shown
+              FROM events
+              WHERE experiment = \(ClickHouseSQL.literal(experiment)) AND decision_time >= \(ClickHouseSQL.literal(since))
+              GROUP BY arm, decision_id
+            )
+            WHERE shown = 1
+            GROUP BY arm, model
+            ORDER BY arm, model
+            FORMAT JSONEachRow
+            """, settings: ["output_format_json_quote_64bit_integers": "0"])
+        return try Self.rows(text, as: ModelRow.self).map {
+            ModelAggregate(arm: $0.arm, model: $0.model, trials: $0.trials, clicked: $0.clicked, converted: $0.converted, engagementSum: $0.engagement)
+        }
+    }
+
+    private struct ModelRow: Decodable {
+        var arm: String
+        var model: String
+        var trials: Int
+        var clicked: Int
+        var converted: Int
+        var engagement: Double
     }
 
     private struct AggregateRow: Decodable {

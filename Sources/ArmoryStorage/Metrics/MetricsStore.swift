@@ -24,4 +24,7 @@ public protocol MetricsStore: Sendable {
     func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate]
     /// One arm-by-bucket time series for an experiment's charts, since `since`.
     func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint]
+    /// An experiment's decisions since `since` by arm and by the model version that made each
+    /// list (read on demand for results, never by the weight updater).
+    func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate]
 }

@@ -9,7 +9,7 @@ package enum RowBinary {
     /// The `events` columns, in the order ``append(_:to:)`` writes them.
     static let columns = [
         "time", "event_id", "decision_id", "decision_time", "experiment", "arm", "config_version", "weight_version",
-        "user_id", "movie_id", "type", "value", "position", "items", "served_by", "failure",
+        "user_id", "movie_id", "type", "value", "position", "items", "served_by", "failure", "model",
     ]
 
     package static func append(_ event: Event, to buffer: inout ByteBuffer) {
@@ -30,6 +30,7 @@ package enum RowBinary {
         for item in event.items { buffer.writeInteger(Int64(item), endianness: .little) }
         string(event.servedBy ?? "", to: &buffer)
         string(event.moduleFailure?.rawValue ?? "", to: &buffer)
+        string(event.model ?? "", to: &buffer)
     }
 
     /// A batch's rows, encoded a thousand events at a time as they are asked for (by the HTTP
@@ -81,6 +82,7 @@ package enum RowBinary {
         return 4 * 5 + 8 * 2 + varintSize(UInt64(event.items.count)) + 8 * event.items.count
             + string(storedEventID(event)) + string(event.decisionID) + string(event.experiment) + string(event.arm)
             + string(event.userID) + string(event.type.rawValue) + string(event.servedBy ?? "") + string(event.moduleFailure?.rawValue ?? "")
+            + string(event.model ?? "")
     }
 
     /// The `event_id` column: ``Event/storedEventID``, empty for an impression. Repeats of an

@@ -21,7 +21,7 @@ public final class SQLiteMetricsStore: MetricsStore {
     /// (keyed by event id), which ``prepare()`` rewrites into this one; 1 before impressions
     /// recorded which arm served them and how the module failed (two columns added); 2 while
     /// an event id was unique across all decisions rather than within its decision.
-    static let layoutVersion = 3
+    static let layoutVersion = 4
 
     private let pool: DatabasePool
     private let path: String
@@ -56,14 +56,17 @@ public final class SQLiteMetricsStore: MetricsStore {
             switch version {
             case Self.layoutVersion:
                 return
-            case 1, 2:
+            case 1, 2, 3:
                 if version == 1 {
                     try db.execute(sql: """
                         ALTER TABLE events ADD COLUMN served_by TEXT NOT NULL DEFAULT '';
                         ALTER TABLE events ADD COLUMN failure TEXT NOT NULL DEFAULT ''
                         """)
                 }
-                try db.execute(sql: "DROP INDEX IF EXISTS events_by_id; \(Self.uniqueEventIndex)")
+                if version <= 2 {
+                    try db.execute(sql: "DROP INDEX IF EXISTS events_by_id; \(Self.uniqueEventIndex)")
+                }
+                try db.execute(sql: "ALTER TABLE events ADD COLUMN model TEXT NOT NULL DEFAULT ''")
             default:
                 try Self.createTable(db)
             }
@@ -90,7 +93,7 @@ public final class SQLiteMetricsStore: MetricsStore {
               type TEXT NOT NULL, event_id TEXT, time REAL NOT NULL, decision_id TEXT NOT NULL, decision_time REAL NOT NULL,
               experiment TEXT NOT NULL, arm TEXT NOT NULL, config_version INTEGER NOT NULL, weight_version INTEGER NOT NULL,
               user_id TEXT NOT NULL, movie_id INTEGER NOT NULL, value REAL NOT NULL, position INTEGER NOT NULL, items TEXT NOT NULL,
-              served_by TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL DEFAULT '',
+              served_by TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
               CHECK ((type = 'impression') = (event_id IS NULL))
             );
             \(uniqueEventIndex);
@@ -113,15 +116,15 @@ public final class SQLiteMetricsStore: MetricsStore {
         try await pool.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO events (type, event_id, time, decision_id, decision_time, experiment, arm, config_version,
-                                              weight_version, user_id, movie_id, value, position, items, served_by, failure)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              weight_version, user_id, movie_id, value, position, items, served_by, failure, model)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for event in events {
                 try statement.execute(arguments: [
                     event.type.rawValue, event.storedEventID, event.time.timeIntervalSince1970,
                     event.decisionID, event.decisionTime.timeIntervalSince1970, event.experiment, event.arm,
                     event.configVersion, event.weightVersion, event.userID, event.movieID, event.value, event.position,
-                    event.items.map(String.init).joined(separator: ","), event.servedBy ?? "", event.moduleFailure?.rawValue ?? "",
+                    event.items.map(String.init).joined(separator: ","), event.servedBy ?? "", event.moduleFailure?.rawValue ?? "", event.model ?? "",
                 ])
             }
         }
@@ -149,6 +152,23 @@ public final class SQLiteMetricsStore: MetricsStore {
                     ArmAggregate(experiment: row["experiment"], arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
                                  converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"],
                                  timeouts: row["timeouts"], errors: row["errors"])
+                }
+        }
+    }
+
+    public func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT arm, model, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted, total(engagement) AS engagement
+                FROM (SELECT arm, decision_id, max(model) AS model, max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                             total(CASE WHEN type = 'engagement' THEN value END) AS engagement
+                      FROM events WHERE experiment = ? AND decision_time >= ? GROUP BY arm, decision_id
+                      HAVING max(type = 'impression') = 1)
+                GROUP BY arm, model ORDER BY arm, model
+                """, arguments: [experiment, since.timeIntervalSince1970])
+                .map { row in
+                    ModelAggregate(arm: row["arm"], model: row["model"], trials: row["trials"], clicked: row["clicked"],
+                                   converted: row["converted"], engagementSum: row["engagement"])
                 }
         }
     }

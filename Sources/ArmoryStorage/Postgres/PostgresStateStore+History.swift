@@ -7,7 +7,7 @@ extension PostgresStateStore {
     /// plus one and returns it, in one round trip. Two writers that pick the same number collide
     /// on the primary key; the loser's insert is undone and it tries again with the next number,
     /// so numbers never repeat or skip.
-    private func appendNumbered(_ insert: PostgresQuery) async throws -> Int {
+    func appendNumbered(_ insert: PostgresQuery) async throws -> Int {
         for attempt in 0..<100 {
             do {
                 let rows = try await client.query(insert, logger: logger)

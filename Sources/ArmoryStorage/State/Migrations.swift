@@ -119,7 +119,45 @@ enum Migrations {
                 "DROP INDEX likes_by_user", "CREATE INDEX likes_by_user ON likes (user_id, at DESC, movie_id)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "model registry: model versions and alias moves",
+            // Bodies are JSON (a version's parameters, training window and offline figures), as
+            // weight versions' are; the columns beside them are what lookups and order need.
+            postgres: [
+                """
+                CREATE TABLE model_versions (name text NOT NULL, version integer NOT NULL, created_at timestamptz NOT NULL,
+                  body jsonb NOT NULL, PRIMARY KEY (name, version))
+                """,
+                """
+                CREATE TABLE model_alias_moves (name text NOT NULL, alias text NOT NULL, move integer NOT NULL, version integer NOT NULL,
+                  created_at timestamptz NOT NULL, body jsonb NOT NULL, PRIMARY KEY (name, alias, move))
+                """,
+            ] + modelTables.map {
+                "CREATE TRIGGER \($0)_append_only BEFORE UPDATE OR DELETE ON \($0) FOR EACH ROW EXECUTE FUNCTION armory_refuse_change()"
+            },
+            sqlite: [
+                """
+                CREATE TABLE model_versions (name TEXT NOT NULL, version INTEGER NOT NULL, created_at REAL NOT NULL,
+                  body TEXT NOT NULL, PRIMARY KEY (name, version))
+                """,
+                """
+                CREATE TABLE model_alias_moves (name TEXT NOT NULL, alias TEXT NOT NULL, move INTEGER NOT NULL, version INTEGER NOT NULL,
+                  created_at REAL NOT NULL, body TEXT NOT NULL, PRIMARY KEY (name, alias, move))
+                """,
+            ] + modelTables.flatMap { table in
+                ["UPDATE", "DELETE"].map { operation in
+                    """
+                    CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only: its rows are never updated or deleted'); END
+                    """
+                }
+            }
+        ),
     ]
+
+    /// The model registry's tables, append-only like the experiment history.
+    static let modelTables = ["model_versions", "model_alias_moves"]
 
     /// The schema version this build brings a database to.
     static var latestVersion: Int { all.last?.version ?? 0 }

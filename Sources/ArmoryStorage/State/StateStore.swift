@@ -69,6 +69,20 @@ public protocol StateStore: Sendable {
     /// The newest config, weight and status version numbers of every experiment with any, in
     /// one cheap query: what a server polls to learn that another process changed something.
     func historyHeads() async throws -> [String: HistoryHead]
+
+    // MARK: Model registry (append-only)
+
+    /// Records `version` as the model's next version (its last plus one); the stored number
+    /// replaces `version.version` in the value returned.
+    func appendModelVersion(_ version: ModelVersion) async throws -> ModelVersion
+    /// A model's versions, oldest first (none for a name never registered).
+    func modelVersions(of name: String) async throws -> [ModelVersion]
+    /// Every model name with a version, sorted.
+    func modelNames() async throws -> [String]
+    /// Records `move` as the alias's next move; the stored number replaces `move.move`.
+    func appendAliasMove(_ move: AliasMove) async throws -> AliasMove
+    /// Every move of every alias of a model, oldest first.
+    func aliasMoves(of name: String) async throws -> [AliasMove]
 }
 
 extension StateStore {

@@ -20,13 +20,23 @@ public struct Parameters: Sendable, Hashable {
     /// `given` checked against `descriptor` and completed with its defaults; throws an
     /// ``AlgorithmError`` naming the first unknown parameter, missing required one or bad value.
     public static func resolved(_ given: [String: ParameterValue], for descriptor: AlgorithmDescriptor) throws -> Parameters {
-        for name in given.keys.sorted() where descriptor.parameter(named: name) == nil {
-            throw AlgorithmError("algorithm '\(descriptor.name)' has no parameter '\(name)'")
+        try resolved(given, specs: descriptor.parameters, owner: "algorithm '\(descriptor.name)'")
+    }
+
+    /// `given` checked against a trainer's descriptor and completed with its defaults, as
+    /// ``resolved(_:for:)-(_,AlgorithmDescriptor)`` does for an algorithm.
+    public static func resolved(_ given: [String: ParameterValue], for descriptor: TrainerDescriptor) throws -> Parameters {
+        try resolved(given, specs: descriptor.parameters, owner: "trainer '\(descriptor.name)'")
+    }
+
+    private static func resolved(_ given: [String: ParameterValue], specs: [ParameterSpec], owner: String) throws -> Parameters {
+        for name in given.keys.sorted() where !specs.contains(where: { $0.name == name }) {
+            throw AlgorithmError("\(owner) has no parameter '\(name)'")
         }
         var values: [String: ParameterValue] = [:]
-        for spec in descriptor.parameters {
+        for spec in specs {
             guard let value = given[spec.name] ?? spec.defaultValue else {
-                throw AlgorithmError("algorithm '\(descriptor.name)' needs parameter '\(spec.name)' (\(spec.type.phrase))")
+                throw AlgorithmError("\(owner) needs parameter '\(spec.name)' (\(spec.type.phrase))")
             }
             if let problem = spec.problem(with: value) {
                 throw AlgorithmError(problem)
