@@ -38,21 +38,37 @@ public struct MatrixFactorization: ModelServingAlgorithm {
         guard let vector = userVector(request.userID, history: history) else {
             return try await data.filled([], to: request.limit, excluding: request.exclusions)
         }
+        let excluded = history.seenMovieIDs.union(request.exclusions)
         var skipped = [Bool](repeating: false, count: model.movieIDs.count)
-        for movieID in history.seenMovieIDs.union(request.exclusions) {
+        for movieID in excluded {
             if let row = rowByMovie[movieID] { skipped[row] = true }
         }
-        var top = TopItems(limit: request.limit)
-        let f = model.factors
+        let top = best(request.limit, for: vector, skipping: skipped)
+        return try await data.filled(top, to: request.limit, excluding: excluded)
+    }
+
+    /// The `limit` movies with the highest scores for `vector`, best first, leaving out the
+    /// `skipping` rows. Every movie is scored; only a score that would enter the list so far is
+    /// offered to it (a handful of the catalog's movies), which keeps the scan a tight loop.
+    func best(_ limit: Int, for vector: [Float], skipping skipping: [Bool]) -> [ScoredItem] {
+        var top = TopItems(limit: limit)
+        var threshold = -Float.infinity
+        let (f, count) = (model.factors, model.movieIDs.count)
         model.movieFactors.withUnsafeBufferPointer { movies in
             vector.withUnsafeBufferPointer { user in
-                for row in 0..<model.movieIDs.count where !skipped[row] {
-                    let score = VectorKernels.dot(movies.baseAddress! + row * f, user.baseAddress!, f)
-                    top.insert(movieID: model.movieIDs[row], score: Double(score))
+                skipping.withUnsafeBufferPointer { skipped in
+                    model.movieIDs.withUnsafeBufferPointer { ids in
+                        for row in 0..<count where !skipped[row] {
+                            let score = VectorKernels.dot(movies.baseAddress! + row * f, user.baseAddress!, f)
+                            guard score >= threshold else { continue }
+                            top.insert(movieID: ids[row], score: Double(score))
+                            if top.items.count == limit, let last = top.items.last { threshold = Float(last.score) }
+                        }
+                    }
                 }
             }
         }
-        return try await data.filled(top.items, to: request.limit, excluding: request.exclusions.union(history.seenMovieIDs))
+        return top.items
     }
 
     /// The user's factor vector: the model's, or one folded in from `history`; `nil` for a user
@@ -76,7 +92,7 @@ public struct MatrixFactorization: ModelServingAlgorithm {
                 columns.withUnsafeBufferPointer { columns in
                     confidences.withUnsafeBufferPointer { confidences in
                         AlternatingLeastSquares.solve(&scratch, columns: columns, confidences: confidences, fixed: movies.baseAddress!,
-                                                      gram: gram.baseAddress!, factors: f, steps: min(f, 16))
+                                                      gram: gram.baseAddress!, factors: f, steps: min(f, 8))
                     }
                 }
             }

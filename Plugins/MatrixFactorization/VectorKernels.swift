@@ -1,6 +1,6 @@
 /// The few vector loops training and serving spend their time in, written with SIMD types:
 /// the compiler may not reorder a floating-point sum by itself, so a plain loop adds one
-/// product at a time, where these keep eight partial sums in flight.
+/// product at a time, where these keep sixteen partial sums in flight.
 enum VectorKernels {
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
@@ -17,13 +17,21 @@ enum VectorKernels {
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var first = SIMD4<Float>()
         var second = SIMD4<Float>()
+        var third = SIMD4<Float>()
+        var fourth = SIMD4<Float>()
         var k = 0
-        while k + 8 <= n {
+        while k + 16 <= n {
             first += load(a + k) * load(b + k)
             second += load(a + k + 4) * load(b + k + 4)
-            k += 8
+            third += load(a + k + 8) * load(b + k + 8)
+            fourth += load(a + k + 12) * load(b + k + 12)
+            k += 16
         }
-        var sum = (first + second).sum()
+        while k + 4 <= n {
+            first += load(a + k) * load(b + k)
+            k += 4
+        }
+        var sum = ((first + second) + (third + fourth)).sum()
         while k < n {
             sum += a[k] * b[k]
             k += 1
