@@ -67,8 +67,13 @@ struct FactorModel: Sendable {
         alpha = Float(bitPattern: try reader.uint32())
         likeWeight = Float(bitPattern: try reader.uint32())
         guard factors > 0, factors <= 1_024 else { throw AlgorithmError("matrix-factorization model has \(factors) factors") }
+        // Every count is checked against the bytes left before anything is allocated for it:
+        // a header that claims more than the artifact holds is refused, not trusted.
+        try reader.require(movies, bytesEach: 8 + 4 * factors, what: "movies")
         movieIDs = try (0..<movies).map { _ in Int(Int64(bitPattern: try reader.uint64())) }
         movieFactors = try reader.floats(movies * factors)
+        // Each user takes at least its length and its factors.
+        try reader.require(users, bytesEach: 4 + 4 * factors, what: "users")
         userIDs = try (0..<users).map { _ in
             let length = Int(try reader.uint32())
             guard let bytes = reader.take(length) else { throw AlgorithmError("matrix-factorization model is truncated") }
@@ -99,6 +104,14 @@ private struct ByteReader {
     var offset = 0
 
     var isAtEnd: Bool { offset == bytes.count }
+
+    /// Throws unless `count` items of at least `bytesEach` bytes can still follow.
+    func require(_ count: Int, bytesEach: Int, what: String) throws {
+        let (needed, overflow) = count.multipliedReportingOverflow(by: bytesEach)
+        guard !overflow, needed <= bytes.count - offset else {
+            throw AlgorithmError("matrix-factorization model is truncated: its header claims \(count) \(what), more than its \(bytes.count) bytes hold")
+        }
+    }
 
     mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
         guard count >= 0, bytes.count - offset >= count else { return nil }

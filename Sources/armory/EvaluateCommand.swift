@@ -44,7 +44,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     func validate() throws {
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1") }
         guard (1...1_000).contains(k) else { throw ValidationError("--k must be from 1 to 1000") }
-        guard (1...100_000).contains(resamples) else { throw ValidationError("--resamples must be from 1 to 100000") }
+        guard (1...10_000).contains(resamples) else { throw ValidationError("--resamples must be from 1 to 10000") }
+        _ = try algorithms.map(Self.candidate)
     }
 
     func run() async throws {
@@ -60,7 +61,9 @@ struct EvaluateCommand: AsyncParsableCommand {
                 for (index, candidate) in candidates.enumerated() {
                     let (_, version) = try await scoring.algorithm(for: candidate)
                     if let version, let trainedUntil = version.training.to, trainedUntil >= split.cut {
-                        printError("note: \(version.reference) was trained on events up to \(trainedUntil), after the cut \(split.cut): "
+                        let iso = ISO8601DateFormatter()
+                        printError("note: \(version.reference) was trained on events up to \(iso.string(from: trainedUntil)), "
+                            + "after the cut \(iso.string(from: split.cut)): "
                             + "it has seen the held-out events, so its figures are optimistic")
                     }
                     scores += try await scoring.score([candidate], on: split, k: k, bootstrap: Bootstrap(resamples: resamples)) { _, done in

@@ -28,7 +28,12 @@ struct LocalStoreOptions: ParsableArguments {
         var configuration = try ServerConfiguration(environment: ProcessInfo.processInfo.environment)
         configuration.dataDirectory = dataDirectory
         if let database { configuration.state = try StateStoreLocation(database) }
-        if let artifacts { configuration.artifacts = ArtifactLocation(artifacts) }
+        if let artifacts { configuration.artifacts = try ArtifactLocation(parsing: artifacts) }
+        if case .sqlite(let path) = configuration.stateLocation, !FileManager.default.fileExists(atPath: path) {
+            // Opening would make an empty database there: a mistyped path would look like a store with no data.
+            throw ConfigurationError("there is no state store at \(path): `armory serve` or `armory demo seed` makes one there, "
+                + "or give --database (or ARMORY_DATABASE_URL)")
+        }
         let (registry, report) = modules.load()
         for refusal in report.refused { printError("note: refused algorithm module \(refusal.file): \(refusal.reason)") }
         let (cache, close) = try configuration.artifactLocation.open(cacheFolder: configuration.artifactCacheFolder)
@@ -65,11 +70,12 @@ func reportingLocalFailures<T>(_ body: () async throws -> T) async throws -> T {
 func parseParameters(_ items: [String], option: String) throws -> [String: ParameterValue] {
     var values: [String: ParameterValue] = [:]
     for item in items {
-        for part in item.split(separator: ",") {
+        for part in item.split(separator: ",", omittingEmptySubsequences: false) {
             guard let equals = part.firstIndex(of: "="), equals != part.startIndex else {
                 throw ValidationError("\(option): '\(part)' is not name=value")
             }
             let name = String(part[..<equals])
+            guard values[name] == nil else { throw ValidationError("\(option): '\(name)' is given twice") }
             let text = String(part[part.index(after: equals)...])
             values[name] = if let integer = Int(text) { .integer(integer) } else if let number = Double(text) { .number(number) }
                 else if text == "true" || text == "false" { .boolean(text == "true") } else { .string(text) }

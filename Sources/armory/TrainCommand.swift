@@ -46,6 +46,8 @@ struct TrainCommand: AsyncParsableCommand {
     @OptionGroup var stores: LocalStoreOptions
 
     func validate() throws {
+        if trainer != nil, name == nil { throw ValidationError("--name is required: the model's name, e.g. --name movies-mf") }
+        _ = try parseParameters(parameters, option: "--param")
         guard testFraction >= 0, testFraction < 1 else { throw ValidationError("--test-fraction must be from 0 up to (not including) 1") }
         guard (1...1_000).contains(k) else { throw ValidationError("--k must be from 1 to 1000") }
     }
@@ -62,7 +64,7 @@ struct TrainCommand: AsyncParsableCommand {
             print(registry.trainers.isEmpty ? "no loaded module offers a trainer" : table.rendered)
             return
         }
-        guard let name else { throw ValidationError("--name is required: the model's name, e.g. --name movies-mf") }
+        guard let name else { return }
         let request = ModelTraining.Request(
             trainer: trainer, name: name, parameters: try parseParameters(parameters, option: "--param"),
             testFraction: testFraction > 0 ? testFraction : nil, k: k, alias: alias,

@@ -32,7 +32,7 @@ struct ValidateCommand: AsyncParsableCommand {
         // rather than calling every algorithm unknown.
         let algorithms = moduleReport.loaded.isEmpty ? nil : registry.descriptors
         var results = ExperimentValidator(algorithms: algorithms).validate(sources)
-        await checkModels(&results, registry: registry)
+        await checkModels(&results, sources: sources, registry: registry)
         let problems = readProblems + results.flatMap(\.problems)
         switch format {
         case .table:
@@ -69,23 +69,23 @@ extension ValidateCommand {
     /// Adds a problem to each result with an arm whose model reference is malformed or names a
     /// model, version or alias the registry does not have. The store is opened only when some
     /// arm serves a model.
-    func checkModels(_ results: inout [ExperimentFileResult], registry: AlgorithmRegistry) async {
+    func checkModels(_ results: inout [ExperimentFileResult], sources: [ExperimentSource], registry: AlgorithmRegistry) async {
         let arms = results.indices.flatMap { index in
-            (results[index].experiment?.arms ?? []).enumerated().compactMap { position, arm -> (Int, String, String)? in
+            (results[index].experiment?.arms ?? []).enumerated().compactMap { position, arm -> (Int, Int, String)? in
                 guard registry.servesModels(arm.algorithm), case .string(let text)? = arm.parameters["model"] else { return nil }
-                return (index, "arms[\(position)].params.model", text)
+                return (index, position, text)
             }
         }
         guard !arms.isEmpty else { return }
-        let problems: [(Int, String, String)]
+        let problems: [(Int, Int, String)]
         do {
             problems = try await stores.withModels { _, models, _ in
-                var found: [(Int, String, String)] = []
-                for (index, field, text) in arms {
+                var found: [(Int, Int, String)] = []
+                for (index, position, text) in arms {
                     do {
                         _ = try await models.resolve(try ModelReference(parsing: text))
                     } catch let error as ArmoryError {
-                        found.append((index, field, error.message))
+                        found.append((index, position, error.message))
                     }
                 }
                 return found
@@ -93,8 +93,10 @@ extension ValidateCommand {
         } catch {
             problems = arms.map { ($0.0, $0.1, "cannot check model '\($0.2)': the model registry could not be read: \(error)") }
         }
-        for (index, field, message) in problems {
-            results[index].problems.append(ExperimentProblem(path: results[index].path, line: nil, column: nil, field: field, message: message))
+        for (index, position, message) in problems {
+            let location = index < sources.count ? sources[index].location(ofArm: position, parameter: "model") : nil
+            results[index].problems.append(ExperimentProblem(path: results[index].path, line: location?.line, column: location?.column,
+                                                             field: "arms[\(position)].params.model", message: message))
             results[index].experiment = nil
         }
     }

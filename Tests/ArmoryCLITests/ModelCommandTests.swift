@@ -57,6 +57,11 @@ struct ModelCommandTests {
                 (["evaluate", "matrix-factorization:model=ghost@champion"], "no model named 'ghost'"),
                 (["evaluate", "matrix-factorization"], "serves a trained model"),
                 (["evaluate", "nothing-here"], "no algorithm named 'nothing-here'"),
+                (["evaluate", "matrix-factorization:model=m@99999999999999999999"], "too large to be a version"),
+                (["train", "als", "--name", "m", "--param", "alpha=nan"], "not NaN"),
+                (["train", "als", "--name=-m"], "starting with a letter or digit"),
+                (["train", "als", "--name", "m", "--alias", "123"], "alias '123' is not valid"),
+                (["train", "als", "--name", "m", "--artifacts", "https://example.com/bucket"], "is not supported"),
             ]
             for (arguments, message) in cases {
                 let output = try CLIProcess.run(arguments + stores)
@@ -64,6 +69,25 @@ struct ModelCommandTests {
                 #expect(output.standardError.contains(message), "\(arguments): \(output.standardError)")
                 #expect(output.standardError.split(separator: "\n").count == 1, "\(arguments): \(output.standardError)")
             }
+            // Options that do not parse are refused before anything runs, as every option is
+            // (status 64, the message first, then the command's usage).
+            for (arguments, message) in [
+                (["train", "als", "--name", "m", "--param", "factors=4,factors=8"], "'factors' is given twice"),
+                (["train", "als", "--name", "m", "--param", "factors=4,,iterations=2"], "'' is not name=value"),
+                (["train", "als"], "--name is required"),
+            ] {
+                let output = try CLIProcess.run(arguments + stores)
+                #expect(output.status == 64, "\(arguments)")
+                #expect(output.standardError.hasPrefix("Error: ") && output.standardError.contains(message), "\(arguments): \(output.standardError)")
+            }
+            // A mistyped store path is named, and no empty database is left there.
+            let typo = folder.appendingPathComponent("typo/x.sqlite").path
+            let mistyped = try CLIProcess.run(["train", "als", "--name", "m", "--database", typo, "--data-dir", folder.path])
+            #expect(mistyped.status == 1 && mistyped.standardError.contains("there is no state store at \(typo)"), "\(mistyped.standardError)")
+            // Nothing was trained or registered by the refused commands, and the typo made no file.
+            let nothing = try CLIProcess.run(["evaluate", "matrix-factorization:model=m@1"] + stores)
+            #expect(nothing.standardError.contains("no model named 'm'"), "\(nothing.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("typo").path))
             // validate checks that the model and its alias exist.
             let experiments = folder.appendingPathComponent("experiments")
             try FileManager.default.createDirectory(at: experiments, withIntermediateDirectories: true)
@@ -77,7 +101,7 @@ struct ModelCommandTests {
             """.write(to: experiments.appendingPathComponent("mf.yaml"), atomically: true, encoding: .utf8)
             let validated = try CLIProcess.run(["validate", experiments.path] + stores)
             #expect(validated.status == 1)
-            #expect(validated.standardOutput.contains("arms[1].params.model") && validated.standardOutput.contains("no model named 'ghost'"),
+            #expect(validated.standardOutput.contains("mf.yaml:6:67: arms[1].params.model") && validated.standardOutput.contains("no model named 'ghost'"),
                     "\(validated.standardOutput)")
         }
     }

@@ -71,6 +71,18 @@ struct ModelTests {
             try BuiltModules.registry.makeAlgorithm(named: "matrix-factorization", parameters: ["model": .string("t@1")],
                                                     model: TrainedModel(name: "t", version: 1, artifact: first.dropLast(3)))
         }
+        // A header that claims more movies or users than the artifact holds is refused before
+        // anything is allocated for them (it once asked for 34 GB and the process died).
+        for (movies, users) in [(UInt32.max, UInt32(0)), (UInt32(0), UInt32.max), (UInt32(1 << 28), UInt32(0))] {
+            var header = Data("ARMF".utf8)
+            for word in [UInt32(1), 4, movies, users, Float(0.1).bitPattern, Float(1).bitPattern, Float(1).bitPattern] {
+                withUnsafeBytes(of: word.littleEndian) { header.append(contentsOf: $0) }
+            }
+            #expect(throws: AlgorithmError.self, "movies \(movies), users \(users)") {
+                try BuiltModules.registry.makeAlgorithm(named: "matrix-factorization", parameters: ["model": .string("t@1")],
+                                                        model: TrainedModel(name: "t", version: 1, artifact: header))
+            }
+        }
     }
 
     static let experiment = """
@@ -128,6 +140,42 @@ struct ModelTests {
             #expect(try await client.post("/v1/models/movies-mf/aliases/champion", ["to_version": 9, "reason": "x"]).status == .notFound)
             #expect(try await client.post("/v1/models/movies-mf/aliases/champion", ["to_version": 2, "reason": "x"], token: nil).status == .unauthorized)
         }
+    }
+
+    @Test("an arm whose model does not exist is tried again when its reference changes or after a while, not at every refresh")
+    func unavailableRetries() async throws {
+        let experiment = """
+            id: ghosts
+            objective: ctr
+            fallback: popular
+            arms:
+              - { name: popular, algorithm: popularity, weight: 0.4 }
+              - { name: pinned, algorithm: matrix-factorization, params: { model: "ghost@2" }, weight: 0.3 }
+              - { name: aliased, algorithm: matrix-factorization, params: { model: "ghost@champion" }, weight: 0.3 }
+            """
+        let folder = try TestServer.makeFolder(["ghosts.yaml": experiment])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = TestServer.configuration(in: folder)
+        configuration.demoCatalog = .init(movies: 50, users: 20)
+        try await TestServer.run(configuration) { _, armory in
+            let first = try #require(armory.registry.experiment("ghosts")?.recommender.models)
+            #expect(first["pinned"]?.model == nil && first["aliased"]?.model == nil)
+            #expect(first["pinned"]?.problem?.contains("no model named 'ghost'") == true)
+            // Refreshes run every 200 ms: five of them, and neither arm was loaded again.
+            try await Task.sleep(for: .milliseconds(1_100))
+            let later = try #require(armory.registry.experiment("ghosts")?.recommender.models)
+            #expect(later["pinned"]?.attemptedAt == first["pinned"]?.attemptedAt)
+            #expect(later["aliased"]?.attemptedAt == first["aliased"]?.attemptedAt)
+        }
+        // The rule itself, for a loaded model and for one that could not be loaded.
+        let now = Date()
+        let failed = ArmModel(reference: "ghost@2", version: 2, problem: "missing", attemptedAt: now)
+        #expect(!failed.needsReload(current: 2, now: now.addingTimeInterval(5)))
+        #expect(failed.needsReload(current: 3, now: now.addingTimeInterval(5)))
+        #expect(failed.needsReload(current: 2, now: now.addingTimeInterval(ArmModel.retryInterval)))
+        let loaded = ArmModel(reference: "m@champion", version: 2, model: TrainedModel(name: "m", version: 2, artifact: Data()), attemptedAt: now)
+        #expect(!loaded.needsReload(current: 2, now: now.addingTimeInterval(3_600)))
+        #expect(loaded.needsReload(current: 3, now: now))
     }
 
     /// Asks until the arm's answers come from `model` (refreshes run every 200 ms), for at most 10 s.

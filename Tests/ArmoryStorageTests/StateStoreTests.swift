@@ -15,7 +15,7 @@ struct StateStoreTests {
         try await TestStores.withFreshStore(kind) { store, _ in
             // withFreshStore already migrated once; again changes nothing.
             let versions = [try await store.migrate(), try await store.migrate()]
-            #expect(versions == [3, 3])
+            #expect(versions == [4, 4])
             #expect(try await store.counts() == StateCounts(movies: 0, users: 0, views: 0, likes: 0))
         }
     }
@@ -30,7 +30,7 @@ struct StateStoreTests {
                 Issue.record("a newer schema was accepted")
             } catch let error as StorageError {
                 #expect(error.code == .schemaTooNew)
-                #expect(error.message == "\(store.location) has schema version 99, newer than this Armory's 3: upgrade Armory, or point it at another database")
+                #expect(error.message == "\(store.location) has schema version 99, newer than this Armory's 4: upgrade Armory, or point it at another database")
                 #expect(!error.message.contains("armory-test"))
             }
         }
@@ -174,8 +174,16 @@ struct StateStoreTests {
             _ = try await store.appendWeightVersion(WeightVersion(experimentID: "rail", version: 0, configVersion: 1, arms: ["a"],
                                                                   weights: [1], reason: .manual, actor: "test", createdAt: Self.now))
             _ = try await store.appendAuditEntry(NewAuditEntry(experimentID: "rail", actor: "ana", action: "pause", reason: "r", createdAt: Self.now))
-            for sql in ["UPDATE weight_versions SET actor = 'mallory'", "DELETE FROM weight_versions",
-                        "UPDATE audit_log SET reason = 'nothing happened'", "DELETE FROM audit_log"] {
+            var statements = ["UPDATE weight_versions SET actor = 'mallory'", "DELETE FROM weight_versions",
+                              "UPDATE audit_log SET reason = 'nothing happened'", "DELETE FROM audit_log"]
+            if kind == .sqlite {
+                // REPLACE deletes the old row without firing DELETE triggers; it is refused before it starts.
+                statements += ["REPLACE INTO weight_versions (experiment, version, config_version, reason, actor, created_at, body) "
+                                   + "SELECT experiment, version, config_version, reason, 'mallory', created_at, body FROM weight_versions",
+                               "INSERT OR REPLACE INTO audit_log (id, experiment, actor, action, reason, detail, created_at) "
+                                   + "SELECT id, experiment, actor, action, 'nothing happened', detail, created_at FROM audit_log"]
+            }
+            for sql in statements {
                 await #expect(throws: (any Error).self, "\(sql)") {
                     try await TestStores.executeRaw(sql, kind: kind, location: location)
                 }

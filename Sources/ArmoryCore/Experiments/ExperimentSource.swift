@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// The bytes of one experiment file and the path they came from (as the user wrote it, so
 /// problems point where the user looks).
@@ -89,5 +90,18 @@ public struct ExperimentSource: Sendable, Hashable {
             return mebibytes == mebibytes.rounded() ? "\(Int(mebibytes)) MiB" : String(format: "%.1f MiB", mebibytes)
         }
         return "\(bytes) bytes"
+    }
+}
+
+extension ExperimentSource {
+    /// Where in the file the value of arm number `arm`'s parameter `parameter` is written
+    /// (1-based line and column), for problems found after decoding, such as a model reference
+    /// the registry does not know.
+    public func location(ofArm arm: Int, parameter: String) -> (line: Int, column: Int)? {
+        guard let text = String(data: contents, encoding: .utf8), let root = try? Yams.compose(yaml: text),
+              let arms = root["arms"], case .sequence(let sequence) = arms, arm >= 0, arm < sequence.count,
+              let value = sequence[arm]["params"]?[parameter], let mark = value.mark
+        else { return nil }
+        return (mark.line, mark.column)
     }
 }

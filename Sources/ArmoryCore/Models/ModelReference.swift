@@ -26,23 +26,26 @@ public struct ModelReference: Sendable, Hashable, CustomStringConvertible {
         let name = String(text[..<at])
         let selector = String(text[text.index(after: at)...])
         guard Self.isValidName(name) else {
-            throw ArmoryError(.invalid, .invalidModelReference, "model name '\(name)' is not valid: use 1 to 64 lower-case letters, digits and '-'")
+            throw ArmoryError(.invalid, .invalidModelReference, "model name '\(name)' is not valid: use 1 to 64 lower-case letters, digits and '-', starting with a letter or digit")
         }
-        if let version = Int(selector) {
+        if !selector.isEmpty, selector.allSatisfy(\.isASCIIDigit) {
+            guard let version = Int(selector) else {
+                throw ArmoryError(.invalid, .invalidModelReference, "model '\(text)': version \(selector) is too large to be a version")
+            }
             guard version >= 1 else { throw ArmoryError(.invalid, .invalidModelReference, "model '\(text)': versions start at 1") }
             self.init(name: name, selector: .version(version))
         } else {
             guard Self.isValidName(selector) else {
-                throw ArmoryError(.invalid, .invalidModelReference, "model '\(text)': alias '\(selector)' is not valid: use 1 to 64 lower-case letters, digits and '-'")
+                throw ArmoryError(.invalid, .invalidModelReference, "model '\(text)': alias '\(selector)' is not valid: use 1 to 64 lower-case letters, digits and '-', starting with a letter or digit")
             }
             self.init(name: name, selector: .alias(selector))
         }
     }
 
     /// Whether `name` can name a model or an alias: 1 to 64 lower-case letters, digits and '-',
-    /// starting with a letter or digit (as experiment ids).
+    /// starting with a letter or digit (so that it can follow a command-line option).
     public static func isValidName(_ name: String) -> Bool {
-        Experiment.isValidID(name)
+        Experiment.isValidID(name) && name.first.map { $0 != "-" } == true
     }
 
     public var description: String {
@@ -51,4 +54,9 @@ public struct ModelReference: Sendable, Hashable, CustomStringConvertible {
         case .alias(let alias): "\(name)@\(alias)"
         }
     }
+}
+
+extension Character {
+    /// Whether this is one of the ASCII digits 0–9.
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

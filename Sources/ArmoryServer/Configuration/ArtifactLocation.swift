@@ -8,9 +8,19 @@ public enum ArtifactLocation: Sendable, Hashable {
     case folder(path: String)
     case s3(url: String)
 
-    /// The location `text` names: an `s3://` URL, or a folder path.
-    public init(_ text: String) {
-        self = text.hasPrefix("s3://") ? .s3(url: text) : .folder(path: text)
+    /// The location `text` names: an `s3://` URL, or a folder path. Throws a
+    /// ``ConfigurationError`` for an empty text or a URL of another scheme, which would
+    /// otherwise be taken for a folder named like it.
+    public init(parsing text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ConfigurationError("the artifacts location is empty: give s3://bucket/prefix or a folder") }
+        if trimmed.lowercased().hasPrefix("s3://") {
+            self = .s3(url: "s3://" + trimmed.dropFirst(5))
+        } else if let scheme = trimmed.range(of: "://").map({ trimmed[..<$0.lowerBound] }), !scheme.contains("/") {
+            throw ConfigurationError("the artifacts location \(trimmed) is not supported: use s3://bucket/prefix or a folder path")
+        } else {
+            self = .folder(path: trimmed)
+        }
     }
 
     /// The opened store, read through `cacheFolder` when remote, and what closes it.

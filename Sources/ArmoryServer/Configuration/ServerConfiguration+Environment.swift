@@ -59,7 +59,13 @@ extension ServerConfiguration {
             redisURL = url
         }
         if let prefix = value("ARMORY_REDIS_PREFIX") { redisKeyPrefix = prefix }
-        if let url = value("ARMORY_ARTIFACTS_URL") { artifacts = ArtifactLocation(url) }
+        if let url = value("ARMORY_ARTIFACTS_URL") {
+            do {
+                artifacts = try ArtifactLocation(parsing: url)
+            } catch let error as ConfigurationError {
+                throw ConfigurationError("ARMORY_ARTIFACTS_URL: \(error.description)")
+            }
+        }
         adminToken = value("ARMORY_ADMIN_TOKEN")
         decisionSecret = value("ARMORY_DECISION_SECRET")
     }

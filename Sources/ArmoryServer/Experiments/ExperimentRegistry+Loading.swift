@@ -180,6 +180,8 @@ extension ExperimentRegistry {
                                                         isolation: isolation, models: armModels) else { continue }
             guard publish(recommender, for: live.id, configVersion: live.config.version) else { continue }
             logUnavailableModels(recommender, experiment: live.id)
+            let before = live.recommender.models.mapValues(\.servedVersion)
+            guard armModels.contains(where: { $0.value.servedVersion != nil && before[$0.key] != $0.value.servedVersion }) else { continue }
             logger.info("new model versions", metadata: [
                 "experiment": "\(live.id)",
                 "models": "\(armModels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.servedVersion ?? "unavailable")" })",

@@ -188,6 +188,8 @@ public final class ExperimentRegistry: Service, Sendable {
         case .refresh:
             do {
                 try await refresh()
+            } catch is CancellationError {
+                // Shutting down: nothing failed, and nothing will retry.
             } catch {
                 logger.warning("could not refresh experiments from the state store; retrying", metadata: ["error": "\(error)"])
             }

@@ -46,7 +46,7 @@ extension RouteParameters {
     /// The path's `{name}`, a model name.
     static func modelName(_ context: BasicRequestContext) throws -> String {
         guard let name = context.parameters.get("name"), ModelReference.isValidName(name) else {
-            throw ArmoryError.invalid("name", "a model name is 1 to 64 lower-case letters, digits and '-'")
+            throw ArmoryError.invalid("name", "a model name is 1 to 64 lower-case letters, digits and '-', starting with a letter or digit")
         }
         return name
     }

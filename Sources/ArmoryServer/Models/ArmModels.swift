@@ -16,12 +16,21 @@ public struct ArmModel: Sendable {
     /// When it was loaded, or loading was tried.
     public var attemptedAt = Date()
 
+    /// Creates the record of one load of an arm's model.
+    public init(reference: String, version: Int? = nil, model: TrainedModel? = nil, problem: String? = nil, attemptedAt: Date = Date()) {
+        self.reference = reference
+        self.version = version
+        self.model = model
+        self.problem = problem
+        self.attemptedAt = attemptedAt
+    }
+
     /// How long an arm whose model could not be loaded waits before a refresh tries again,
     /// when its reference still names the same version (a move of the alias tries at once).
     public static let retryInterval: TimeInterval = 30
 
     /// Whether a refresh should load this arm's model again, its reference naming `current` now.
-    func needsReload(current: Int?, now: Date = Date()) -> Bool {
+    public func needsReload(current: Int?, now: Date = Date()) -> Bool {
         if model != nil { return current != nil && current != version }
         return current != version || now.timeIntervalSince(attemptedAt) >= Self.retryInterval
     }
@@ -61,9 +70,12 @@ enum ArmModels {
         guard let models else {
             return ArmModel(reference: text, problem: "this process has no model registry")
         }
+        // On failure the version tried is kept, so a refresh tries again only once the
+        // reference names another version (or after the retry interval), not every time.
         var resolved: Int?
         do {
             let reference = try ModelReference(parsing: text)
+            resolved = try? await models.currentVersion(of: reference)
             let version = try await models.resolve(reference)
             resolved = version.version
             let model = try await models.load(version)

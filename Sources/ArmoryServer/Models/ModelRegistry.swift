@@ -105,9 +105,7 @@ public struct ModelRegistry: Sendable {
     public func moveAlias(
         _ alias: String, of name: String, to version: Int, actor: String, reason: String, experiments: [String] = []
     ) async throws -> AliasMove {
-        guard ModelReference.isValidName(alias), Int(alias) == nil else {
-            throw ArmoryError.invalid("alias", "alias '\(alias)' is not valid: use lower-case letters, digits and '-', not only digits")
-        }
+        try Self.checkAlias(alias)
         let versions = try await versions(of: name)
         guard versions.contains(where: { $0.version == version }) else {
             throw ArmoryError(.notFound, .unknownModel, "model '\(name)' has no version \(version); its versions are 1 to \(versions.count)")
@@ -122,6 +120,14 @@ public struct ModelRegistry: Sendable {
                 experimentID: experiment, actor: actor, action: "model_alias", reason: reason, detail: detail, createdAt: now))
         }
         return move
+    }
+
+    /// Throws an invalid ``ArmoryError`` unless `alias` can name an alias (a name that is not
+    /// all digits, which would read as a version).
+    public static func checkAlias(_ alias: String) throws {
+        guard ModelReference.isValidName(alias), alias.contains(where: { !$0.isNumber }) else {
+            throw ArmoryError.invalid("alias", "alias '\(alias)' is not valid: use 1 to 64 lower-case letters, digits and '-', starting with a letter or digit, not only digits")
+        }
     }
 
     /// Where each alias points after `moves` (oldest first).

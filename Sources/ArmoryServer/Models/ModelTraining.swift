@@ -64,8 +64,9 @@ public struct ModelTraining: Sendable {
         _ request: Request, progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }
     ) async throws -> (version: ModelVersion, move: AliasMove?) {
         guard ModelReference.isValidName(request.name) else {
-            throw ArmoryError.invalid("name", "model name '\(request.name)' is not valid: use 1 to 64 lower-case letters, digits and '-'")
+            throw ArmoryError.invalid("name", "model name '\(request.name)' is not valid: use 1 to 64 lower-case letters, digits and '-', starting with a letter or digit")
         }
+        if let alias = request.alias { try ModelRegistry.checkAlias(alias) }
         let (entry, parameters) = try trainer(request)
         let trainer = try entry.type.init(parameters: parameters)
         progress(0, Stage.reading.rawValue)

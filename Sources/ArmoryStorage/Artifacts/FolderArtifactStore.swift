@@ -18,6 +18,9 @@ public struct FolderArtifactStore: ArtifactStore {
         let digest = ArtifactDigest(of: bytes)
         let file = url(of: digest)
         if FileManager.default.fileExists(atPath: file.path) { return digest }
+        if let blocker = Self.fileInTheWay(of: file.deletingLastPathComponent()) {
+            throw StorageError(.invalidLocation, "cannot store artifacts in \(location): \(blocker) is a file, not a folder")
+        }
         do {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             let partial = file.deletingLastPathComponent().appendingPathComponent(".\(digest.hex).\(UUID().uuidString).partial")
@@ -56,6 +59,19 @@ public struct FolderArtifactStore: ArtifactStore {
     /// Removes `digest`'s file, if any: what a cache does with an artifact that failed its check.
     public func remove(_ digest: ArtifactDigest) {
         try? FileManager.default.removeItem(at: url(of: digest))
+    }
+
+    /// The first of `folder` and its parents that exists and is not a folder, if any.
+    static func fileInTheWay(of folder: URL) -> String? {
+        var candidate = folder.standardizedFileURL
+        while candidate.path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isFolder) {
+                return isFolder.boolValue ? nil : candidate.path
+            }
+            candidate.deleteLastPathComponent()
+        }
+        return nil
     }
 
     private func url(of digest: ArtifactDigest) -> URL {

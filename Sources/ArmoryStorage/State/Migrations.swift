@@ -154,6 +154,29 @@ enum Migrations {
                 }
             }
         ),
+        Migration(
+            version: 4,
+            name: "append-only history also refuses REPLACE (SQLite)",
+            // SQLite's REPLACE deletes the row it replaces without firing DELETE triggers, so
+            // an insert over an existing key is refused before it happens. PostgreSQL has no
+            // REPLACE; its ON CONFLICT DO UPDATE fires the UPDATE trigger already.
+            postgres: [],
+            sqlite: historyKeys.map { table, key in
+                let match = key.map { "\($0) IS NEW.\($0)" }.joined(separator: " AND ")
+                return """
+                    CREATE TRIGGER \(table)_no_replace BEFORE INSERT ON \(table)
+                    WHEN EXISTS (SELECT 1 FROM \(table) WHERE \(match))
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only: a row with this key exists and is never replaced'); END
+                    """
+            }
+        ),
+    ]
+
+    /// Each append-only table and the columns of its key.
+    static let historyKeys: [(table: String, key: [String])] = [
+        ("config_versions", ["experiment", "version"]), ("weight_versions", ["experiment", "version"]),
+        ("status_changes", ["experiment", "version"]), ("audit_log", ["id"]), ("model_versions", ["name", "version"]),
+        ("model_alias_moves", ["name", "alias", "move"]),
     ]
 
     /// The model registry's tables, append-only like the experiment history.

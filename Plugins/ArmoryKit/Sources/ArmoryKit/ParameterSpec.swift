@@ -39,6 +39,7 @@ public struct ParameterSpec: Sendable, Hashable, Codable {
             return "parameter '\(name)' must be \(type.phrase), not \(value.type.phrase)"
         }
         if let number = value.numberValue {
+            guard !number.isNaN else { return "parameter '\(name)' must be a number, not NaN" }
             if let minimum, number < minimum {
                 return "parameter '\(name)' must be at least \(ParameterValue.number(minimum)), not \(value)"
             }
