@@ -29,7 +29,7 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
     /// A configuration for `endpoint` with `us-east-1` and the default limits.
     public init(
         endpoint: String, region: String = "us-east-1", accessKeyID: String, secretAccessKey: String,
-        connectTimeout: Duration = .seconds(5), readTimeout: Duration = .seconds(15),
+        connectTimeout: Duration = .seconds(5), readTimeout: Duration = .seconds(60),
         multipartThreshold: Int = 64 * 1_024 * 1_024, partSize: Int = 16 * 1_024 * 1_024, partConcurrency: Int = 4
     ) {
         self.endpoint = endpoint
