@@ -41,6 +41,7 @@ public struct ArmoryError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownExperiment = Code(rawValue: "unknown_experiment")
         public static let unknownVersion = Code(rawValue: "unknown_version")
         public static let armsChanged = Code(rawValue: "arms_changed")
+        public static let notDropped = Code(rawValue: "not_dropped")
         // Why an event was refused.
         public static let invalidType = Code(rawValue: "invalid_type")
         public static let invalidEventID = Code(rawValue: "invalid_event_id")

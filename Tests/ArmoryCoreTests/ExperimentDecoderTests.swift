@@ -101,6 +101,41 @@ struct ExperimentDecoderTests {
         #expect(experiment.bandit == BanditSettings())
     }
 
+    @Test("guardrails, safety and rate weighting decode into typed values, with defaults where the file is silent")
+    func decodesGuardrails() throws {
+        let experiment = try #require(decode("""
+        id: guarded
+        objective: ctr
+        policy: thompson
+        fallback: a
+        arms: [{ name: a, algorithm: popularity }, { name: b, algorithm: history }]
+        bandit: { rates: period_weighted }
+        guardrails:
+          - { metric: conversion, tolerance: 10%, action: drop_arm }
+          - { metric: error_rate, tolerance: 0.02, reference: b, action: pause, min_trials: 200 }
+          - metric: engagement
+            direction: lower_is_better
+        safety: { alpha: 0.01, on_mismatch: pause, mismatch_p_value: 0.0001 }
+        """).experiment)
+        #expect(experiment.guardrails == [
+            Guardrail(metric: .conversion, direction: .higherIsBetter, tolerance: .relative(0.1), action: .dropArm),
+            Guardrail(metric: .errorRate, direction: .lowerIsBetter, tolerance: .absolute(0.02), reference: "b", action: .pause, minTrials: 200),
+            Guardrail(metric: .engagement, direction: .lowerIsBetter, tolerance: .absolute(0), action: .alert, minTrials: 1_000),
+        ])
+        #expect(experiment.safety == SafetySettings(alpha: 0.01, onMismatch: .pause, mismatchPValue: 0.0001))
+        #expect(experiment.bandit?.rates == .periodWeighted && experiment.rateWeighting == .periodWeighted)
+
+        // Stored before guardrails existed: the JSON without the new keys still reads.
+        var stored = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(experiment)) as! [String: Any]
+        stored["guardrails"] = nil
+        stored["safety"] = nil
+        var bandit = stored["bandit"] as! [String: Any]
+        bandit["rates"] = nil
+        stored["bandit"] = bandit
+        let old = try JSONDecoder().decode(Experiment.self, from: try JSONSerialization.data(withJSONObject: stored))
+        #expect(old.guardrails.isEmpty && old.safety == SafetySettings() && old.bandit?.rates == .pooled)
+    }
+
     @Test("arms are checked against the algorithm descriptors")
     func algorithmChecks() {
         let result = decode("""

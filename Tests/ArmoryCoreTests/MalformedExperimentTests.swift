@@ -98,6 +98,22 @@ let malformedCases: [MalformedCase] = [
                   expected: "rail.yaml:11:1: file holds more than one YAML document ('---'); put one experiment per file"),
     MalformedCase(name: "negative burn-in trials", yaml: thompsonYAML + "\nbandit:\n  burn_in: { min_trials_per_arm: -5 }\n",
                   expected: "rail.yaml:13:34: bandit.burn_in.min_trials_per_arm: must not be negative, not -5"),
+    MalformedCase(name: "guardrail metric unknown", yaml: validYAML + "\nguardrails:\n  - metric: revenue\n",
+                  expected: "rail.yaml:12:13: guardrails[0].metric: must be one of ctr | conversion | engagement | error_rate | timeout_rate | fallback_rate, not a string ('revenue')"),
+    MalformedCase(name: "guardrail reference names no arm", yaml: validYAML + "\nguardrails:\n  - metric: error_rate\n    reference: bb\n",
+                  expected: "rail.yaml:13:16: guardrails[0].reference: names no arm: 'bb' is not one of 'a', 'b' (did you mean 'b'?)"),
+    MalformedCase(name: "guardrail tolerance not a percentage", yaml: validYAML + "\nguardrails:\n  - metric: conversion\n    tolerance: ten%\n",
+                  expected: "rail.yaml:13:16: guardrails[0].tolerance: must be a percentage between 0% and 1000% (a change relative to the reference), not 'ten%'"),
+    MalformedCase(name: "guardrail absolute tolerance above 1 for a rate", yaml: validYAML + "\nguardrails:\n  - metric: conversion\n    tolerance: 5\n",
+                  expected: "rail.yaml:13:16: guardrails[0].tolerance: must be at least 0 and at most 1 (a difference of rates), not 5.0; write a change relative to the reference as a percentage, e.g. 10%"),
+    MalformedCase(name: "guardrail minimum too small", yaml: validYAML + "\nguardrails:\n  - metric: ctr\n    min_trials: 5\n",
+                  expected: "rail.yaml:13:17: guardrails[0].min_trials: must be between 30 and 100000000 (the test's normal approximation needs at least 30 trials per arm), not 5"),
+    MalformedCase(name: "guardrail action unknown", yaml: validYAML + "\nguardrails:\n  - metric: ctr\n    action: rollback\n",
+                  expected: "rail.yaml:13:13: guardrails[0].action: must be one of alert | drop_arm | pause, not a string ('rollback')"),
+    MalformedCase(name: "safety alpha out of range", yaml: validYAML + "\nsafety:\n  alpha: 2\n",
+                  expected: "rail.yaml:12:10: safety.alpha: must be above 0 and at most 0.5 (the chance of any false action), not 2.0"),
+    MalformedCase(name: "rate weighting unknown", yaml: thompsonYAML + "\nbandit:\n  rates: weighted\n",
+                  expected: "rail.yaml:13:10: bandit.rates: must be one of pooled | period_weighted, not a string ('weighted')"),
 ]
 
 @Suite("Malformed experiment files are refused with located messages")

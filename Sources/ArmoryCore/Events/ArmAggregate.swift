@@ -1,6 +1,7 @@
 import Foundation
 
-/// One arm's totals: decisions, and decisions with outcomes.
+/// One arm's totals: decisions, and decisions with outcomes; of the decisions made with one
+/// weight version, or (with ``weightVersion`` 0) with any.
 public struct ArmAggregate: Sendable, Hashable, Codable {
     /// The experiment.
     public var experiment: String
@@ -20,12 +21,15 @@ public struct ArmAggregate: Sendable, Hashable, Codable {
     public var timeouts: Int
     /// Decisions answered by the fallback arm because the arm's module threw.
     public var errors: Int
+    /// The weight version the decisions were made with; 0 for totals over every version.
+    public var weightVersion: Int
 
     /// Creates totals.
     public init(
         experiment: String, arm: String, trials: Int, clicked: Int, converted: Int, engagementSum: Double, engagementSumOfSquares: Double,
-        timeouts: Int = 0, errors: Int = 0
+        timeouts: Int = 0, errors: Int = 0, weightVersion: Int = 0
     ) {
+        self.weightVersion = weightVersion
         self.experiment = experiment
         self.arm = arm
         self.trials = trials
@@ -38,12 +42,46 @@ public struct ArmAggregate: Sendable, Hashable, Codable {
     }
 }
 
+extension ArmAggregate {
+    /// `aggregates` summed over weight versions: one row per experiment and arm, in the order
+    /// each first appears.
+    public static func pooled(_ aggregates: [ArmAggregate]) -> [ArmAggregate] {
+        var order: [String: Int] = [:]
+        var pooled: [ArmAggregate] = []
+        for row in aggregates {
+            let key = "\(row.experiment)\u{0}\(row.arm)"
+            guard let index = order[key] else {
+                order[key] = pooled.count
+                var first = row
+                first.weightVersion = 0
+                pooled.append(first)
+                continue
+            }
+            pooled[index].add(row)
+        }
+        return pooled
+    }
+
+    /// Adds `other`'s totals to these.
+    public mutating func add(_ other: ArmAggregate) {
+        trials += other.trials
+        clicked += other.clicked
+        converted += other.converted
+        engagementSum += other.engagementSum
+        engagementSumOfSquares += other.engagementSumOfSquares
+        timeouts += other.timeouts
+        errors += other.errors
+    }
+}
+
 extension Experiment {
-    /// Each arm's observation from the metrics store's `aggregates` (an arm with none has
-    /// observed nothing): the one mapping the weight updater and the results share.
+    /// Each arm's observation from the metrics store's `aggregates`, summed over weight versions
+    /// (an arm with none has observed nothing): the one mapping the weight updater and the
+    /// results share.
     public func observations(from aggregates: [ArmAggregate]) -> [ArmObservation] {
-        arms.map { arm in
-            let totals = aggregates.first { $0.experiment == id && $0.arm == arm.name }
+        let pooled = ArmAggregate.pooled(aggregates.filter { $0.experiment == id })
+        return arms.map { arm in
+            let totals = pooled.first { $0.arm == arm.name }
             return ArmObservation(
                 arm: arm.name, trials: totals?.trials ?? 0,
                 successes: objective == .conversion ? totals?.converted ?? 0 : totals?.clicked ?? 0,

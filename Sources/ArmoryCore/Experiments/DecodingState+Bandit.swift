@@ -30,6 +30,9 @@ extension DecodingState {
             }
             settings.minWeight = floor
         }
+        if let node = fields["rates"]?.value, let rates = reader.choice(node, field: "bandit.rates", as: RateWeighting.self) {
+            settings.rates = rates
+        }
         if let burnIn = fields["burn_in"] { readBurnIn(burnIn, into: &settings) }
         if let prior = fields["prior"] { readPrior(prior, objective: objective, into: &settings) }
         return settings

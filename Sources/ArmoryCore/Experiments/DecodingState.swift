@@ -34,15 +34,7 @@ struct DecodingState {
         guard let fields = reader.entries(of: root, field: "", allowed: ExperimentDecoder.rootKeys) else { return nil }
         let rootMark = root.mark
 
-        let id = required("id", in: fields, at: rootMark).flatMap { node -> String? in
-            guard let id = reader.string(node, field: "id") else { return nil }
-            guard Self.isValidID(id) else {
-                reader.report("'\(id)' is not a valid id: use 1 to 64 lower-case letters, digits and '-'", at: node.mark, field: "id")
-                return nil
-            }
-            declaredID = (id, node.mark?.line ?? 1, node.mark?.column ?? 1)
-            return id
-        }
+        let id = required("id", in: fields, at: rootMark).flatMap { readID($0) }
         let description = fields["description"].flatMap { reader.string($0.value, field: "description") } ?? ""
         let unit = fields["unit"].map { entry -> String? in
             guard let unit = reader.string(entry.value, field: "unit") else { return nil }
@@ -72,13 +64,26 @@ struct DecodingState {
             reader.report(message, at: fallbackNode?.mark, field: "fallback")
         }
         let bandit = banditSettings(from: fields["bandit"], policy: policy, objective: objective, rootMark: rootMark)
+        let guardrails = guardrails(from: fields["guardrails"], arms: arms)
+        let safety = safetySettings(from: fields["safety"])
 
         guard let id, let objective, let policy, let status, let coverage, let seed, let timeBudget, let arms, let fallback,
               reader.problems.isEmpty else { return nil }
         return Experiment(
             id: id, description: description, unit: unit ?? "user_id", objective: objective, policy: policy,
-            coverage: coverage, fallback: fallback, seed: seed, status: status, timeBudget: timeBudget, arms: arms, bandit: bandit
+            coverage: coverage, fallback: fallback, seed: seed, status: status, timeBudget: timeBudget, arms: arms, bandit: bandit,
+            guardrails: guardrails, safety: safety
         )
+    }
+
+    private mutating func readID(_ node: Node) -> String? {
+        guard let id = reader.string(node, field: "id") else { return nil }
+        guard Self.isValidID(id) else {
+            reader.report("'\(id)' is not a valid id: use 1 to 64 lower-case letters, digits and '-'", at: node.mark, field: "id")
+            return nil
+        }
+        declaredID = (id, node.mark?.line ?? 1, node.mark?.column ?? 1)
+        return id
     }
 
     private mutating func readCoverage(_ node: Node) -> Double? {

@@ -27,6 +27,10 @@ public struct Experiment: Sendable, Hashable, Codable {
     public var arms: [Arm]
     /// Thompson-sampling settings; present exactly when `policy` is `.thompson`.
     public var bandit: BanditSettings?
+    /// Metrics the arms must not harm, each checked every update cycle.
+    public var guardrails: [Guardrail]
+    /// The guardrails' shared error budget and what a sample-ratio mismatch does.
+    public var safety: SafetySettings
 
     /// Creates an experiment.
     public init(
@@ -41,7 +45,9 @@ public struct Experiment: Sendable, Hashable, Codable {
         status: ExperimentStatus = .running,
         timeBudget: Duration = Experiment.defaultTimeBudget,
         arms: [Arm],
-        bandit: BanditSettings? = nil
+        bandit: BanditSettings? = nil,
+        guardrails: [Guardrail] = [],
+        safety: SafetySettings = SafetySettings()
     ) {
         self.id = id
         self.description = description
@@ -55,6 +61,8 @@ public struct Experiment: Sendable, Hashable, Codable {
         self.timeBudget = timeBudget
         self.arms = arms
         self.bandit = bandit
+        self.guardrails = guardrails
+        self.safety = safety
     }
 
     /// The time budget of an experiment that does not set `time_budget`.
@@ -71,6 +79,32 @@ public struct Experiment: Sendable, Hashable, Codable {
 
     /// The index of the fallback arm.
     public var fallbackIndex: Int? { arms.firstIndex { $0.name == fallback } }
+
+    /// How rates are totalled for the policy and the results.
+    public var rateWeighting: RateWeighting { bandit?.rates ?? .pooled }
+
+    /// How often the worker reads the totals to check the guardrails and the split (and for a
+    /// Thompson experiment, to move traffic): the bandit's cadence, or for a fixed split,
+    /// ``BanditSettings``' default.
+    public var checkEvery: Duration { bandit?.updateEvery ?? BanditSettings().updateEvery }
+}
+
+extension Experiment {
+    /// Reads an experiment stored by any Armory: one stored before guardrails has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), description: try container.decode(String.self, forKey: .description),
+            unit: try container.decode(String.self, forKey: .unit), objective: try container.decode(Objective.self, forKey: .objective),
+            policy: try container.decode(PolicyKind.self, forKey: .policy), coverage: try container.decode(Double.self, forKey: .coverage),
+            fallback: try container.decode(String.self, forKey: .fallback), seed: try container.decode(String.self, forKey: .seed),
+            status: try container.decode(ExperimentStatus.self, forKey: .status),
+            timeBudget: try container.decode(Duration.self, forKey: .timeBudget), arms: try container.decode([Arm].self, forKey: .arms),
+            bandit: try container.decodeIfPresent(BanditSettings.self, forKey: .bandit),
+            guardrails: try container.decodeIfPresent([Guardrail].self, forKey: .guardrails) ?? [],
+            safety: try container.decodeIfPresent(SafetySettings.self, forKey: .safety) ?? SafetySettings()
+        )
+    }
 }
 
 /// One arm: an algorithm module with its parameters and its initial share of traffic.
@@ -134,6 +168,8 @@ public struct BanditSettings: Sendable, Hashable, Codable {
     public var minWeight: Double
     /// The Beta prior for rate objectives.
     public var prior: BetaPrior
+    /// How the update totals rates when traffic moved during the phase.
+    public var rates: RateWeighting
 
     /// Creates settings; the defaults are those documented in the README.
     public init(
@@ -141,12 +177,28 @@ public struct BanditSettings: Sendable, Hashable, Codable {
         minTrialsPerArm: Int = 100,
         minDuration: Duration = .seconds(600),
         minWeight: Double = 0.01,
-        prior: BetaPrior = .uniform
+        prior: BetaPrior = .uniform,
+        rates: RateWeighting = .pooled
     ) {
+        self.rates = rates
         self.updateEvery = updateEvery
         self.minTrialsPerArm = minTrialsPerArm
         self.minDuration = minDuration
         self.minWeight = minWeight
         self.prior = prior
+    }
+}
+
+extension BanditSettings {
+    /// Reads settings stored by any Armory: those stored before rate weighting are pooled.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            updateEvery: try container.decode(Duration.self, forKey: .updateEvery),
+            minTrialsPerArm: try container.decode(Int.self, forKey: .minTrialsPerArm),
+            minDuration: try container.decode(Duration.self, forKey: .minDuration),
+            minWeight: try container.decode(Double.self, forKey: .minWeight), prior: try container.decode(BetaPrior.self, forKey: .prior),
+            rates: try container.decodeIfPresent(RateWeighting.self, forKey: .rates) ?? .pooled
+        )
     }
 }

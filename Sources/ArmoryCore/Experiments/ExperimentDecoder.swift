@@ -9,9 +9,14 @@ public struct ExperimentDecoder: Sendable {
     /// At most this many arms per experiment.
     public static let maximumArms = 100
 
-    static let rootKeys = ["id", "description", "unit", "objective", "policy", "coverage", "fallback", "seed", "status", "time_budget", "arms", "bandit"]
+    static let rootKeys = ["id", "description", "unit", "objective", "policy", "coverage", "fallback", "seed", "status", "time_budget", "arms", "bandit",
+                           "guardrails", "safety"]
     static let armKeys = ["name", "algorithm", "params", "weight"]
-    static let banditKeys = ["update_every", "burn_in", "min_weight", "prior"]
+    static let banditKeys = ["update_every", "burn_in", "min_weight", "prior", "rates"]
+    static let guardrailKeys = ["metric", "direction", "tolerance", "reference", "action", "min_trials"]
+    static let safetyKeys = ["alpha", "on_mismatch", "mismatch_p_value"]
+    /// At most this many guardrails per experiment.
+    public static let maximumGuardrails = 20
     static let burnInKeys = ["min_trials_per_arm", "min_duration"]
     static let priorKeys = ["alpha", "beta"]
 

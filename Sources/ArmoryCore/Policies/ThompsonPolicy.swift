@@ -61,31 +61,44 @@ public struct ThompsonPolicy: Sendable {
         return probabilityBest.map { floor + (1 - count * floor) * ($0 / total) }
     }
 
-    /// The next weight version after `previous`, or why there is none yet.
+    /// The next weight version after `previous`, or why there is none yet. `posteriors`, when
+    /// given (period-weighted rates), replace the ones `observations` would give; arms in
+    /// `previous.droppedArms` keep weight 0 and take no part.
     public func update(
-        after previous: WeightVersion, observations: [ArmObservation], startedAt: Date, now: Date,
+        after previous: WeightVersion, observations: [ArmObservation], posteriors: [ArmPosterior?]? = nil, startedAt: Date, now: Date,
         seed: UInt64 = 0, actor: String = "worker"
     ) -> Outcome {
         guard isUpdateDue(lastUpdateAt: previous.reason == .initial ? nil : previous.createdAt, now: now) else {
             return .unchanged(reason: "next update due \(DurationText.format(settings.updateEvery)) after the last")
         }
-        if let waiting = burnInRemaining(observations, startedAt: startedAt, now: now) {
+        let active = observations.indices.filter { !previous.droppedArms.contains(observations[$0].arm) }
+        guard active.count >= 2 else {
+            return .unchanged(reason: "guardrails dropped every arm but \(active.map { "'\(observations[$0].arm)'" }.joined()); it has all the traffic")
+        }
+        let competing = active.map { observations[$0] }
+        if let waiting = burnInRemaining(competing, startedAt: startedAt, now: now) {
             return .unchanged(reason: waiting)
         }
-        if let degenerate = observations.first(where: { !objective.isRate && $0.engagement.isDegenerate }) {
+        if let degenerate = competing.first(where: { !objective.isRate && $0.engagement.isDegenerate }) {
             return .unchanged(reason: "arm '\(degenerate.arm)' has engagement totals that are not finite numbers, so its mean has no posterior")
         }
-        guard let analysis = analyze(observations) else {
+        let chosen = active.compactMap { posteriors?[$0] ?? observations[$0].posterior(for: objective, prior: settings.prior) }
+        guard chosen.count == active.count else {
             return .unchanged(reason: "an arm has fewer than 2 decisions, so its mean has no posterior yet")
         }
+        let analysis = BestArmAnalysis.exact(chosen)
         // A posterior far outside any real data can defeat the integration; weights must stay numbers.
         guard analysis.probabilityBest.allSatisfy(\.isFinite), analysis.probabilityBest.reduce(0, +) > 0 else {
             return .unchanged(reason: "P(best) could not be computed from the arms' totals")
         }
+        var probabilityBest = Array(repeating: 0.0, count: observations.count)
+        var weights = probabilityBest
+        for (position, index) in active.enumerated() { probabilityBest[index] = analysis.probabilityBest[position] }
+        for (position, weight) in self.weights(probabilityBest: analysis.probabilityBest).enumerated() { weights[active[position]] = weight }
         return .updated(WeightVersion(
             experimentID: previous.experimentID, version: previous.version + 1, configVersion: previous.configVersion,
             arms: observations.map(\.arm), inputs: observations, method: analysis.method, seed: seed,
-            probabilityBest: analysis.probabilityBest, weights: weights(probabilityBest: analysis.probabilityBest),
+            probabilityBest: probabilityBest, weights: weights, droppedArms: previous.droppedArms,
             reason: .scheduled, actor: actor, createdAt: now
         ))
     }

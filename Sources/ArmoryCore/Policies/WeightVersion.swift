@@ -14,6 +14,10 @@ public struct WeightVersion: Sendable, Hashable, Codable {
         case manual
         /// A person restored earlier weights or sent all traffic to one arm.
         case rollback
+        /// A guardrail dropped an arm.
+        case guardrail
+        /// A person restored an arm a guardrail had dropped.
+        case restore
     }
 
     /// The experiment.
@@ -34,6 +38,9 @@ public struct WeightVersion: Sendable, Hashable, Codable {
     public var probabilityBest: [Double]
     /// The weights, summing to 1.
     public var weights: [Double]
+    /// Arms a guardrail dropped: weight 0 in this version and every later one until a person
+    /// restores them.
+    public var droppedArms: [String]
     /// Why the version exists.
     public var reason: Reason
     /// Who made it: `worker`, or a person's name for manual changes.
@@ -47,8 +54,9 @@ public struct WeightVersion: Sendable, Hashable, Codable {
     public init(
         experimentID: String, version: Int, configVersion: Int, arms: [String], inputs: [ArmObservation] = [],
         method: BestArmAnalysis.Method? = nil, seed: UInt64 = 0, probabilityBest: [Double] = [], weights: [Double],
-        reason: Reason, actor: String, note: String = "", createdAt: Date
+        droppedArms: [String] = [], reason: Reason, actor: String, note: String = "", createdAt: Date
     ) {
+        self.droppedArms = droppedArms
         self.experimentID = experimentID
         self.version = version
         self.configVersion = configVersion
@@ -62,6 +70,47 @@ public struct WeightVersion: Sendable, Hashable, Codable {
         self.actor = actor
         self.note = note
         self.createdAt = createdAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case experimentID, version, configVersion, arms, inputs, method, seed, probabilityBest, weights, droppedArms, reason, actor, note
+        case createdAt
+    }
+
+    /// Reads a version stored by any Armory: one stored before guardrails dropped none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            experimentID: try container.decode(String.self, forKey: .experimentID), version: try container.decode(Int.self, forKey: .version),
+            configVersion: try container.decode(Int.self, forKey: .configVersion), arms: try container.decode([String].self, forKey: .arms),
+            inputs: try container.decode([ArmObservation].self, forKey: .inputs),
+            method: try container.decodeIfPresent(BestArmAnalysis.Method.self, forKey: .method), seed: try container.decode(UInt64.self, forKey: .seed),
+            probabilityBest: try container.decode([Double].self, forKey: .probabilityBest), weights: try container.decode([Double].self, forKey: .weights),
+            droppedArms: try container.decodeIfPresent([String].self, forKey: .droppedArms) ?? [],
+            reason: try container.decode(Reason.self, forKey: .reason), actor: try container.decode(String.self, forKey: .actor),
+            note: try container.decode(String.self, forKey: .note), createdAt: try container.decode(Date.self, forKey: .createdAt)
+        )
+    }
+
+    /// The next version after this one with `arm` at weight 0 and the other arms' weights scaled
+    /// up in proportion (all to `fallback` when no other arm has weight).
+    public func dropping(_ arm: String, fallback: String, actor: String, note: String, at time: Date) -> WeightVersion {
+        var dropped = droppedArms
+        if !dropped.contains(arm) { dropped.append(arm) }
+        var next = WeightVersion(
+            experimentID: experimentID, version: version + 1, configVersion: configVersion, arms: arms,
+            weights: Self.normalized(zip(arms, weights).map { dropped.contains($0) ? 0 : $1 }, arms: arms, fallback: fallback),
+            droppedArms: dropped, reason: .guardrail, actor: actor, note: note, createdAt: time
+        )
+        next.seed = seed
+        return next
+    }
+
+    /// `weights` scaled to sum to 1; all on `fallback` when they sum to 0.
+    public static func normalized(_ weights: [Double], arms: [String], fallback: String) -> [Double] {
+        let sum = weights.reduce(0, +)
+        guard sum > 0 else { return arms.map { $0 == fallback ? 1 : 0 } }
+        return weights.map { $0 / sum }
     }
 
     /// Version 1 of `experiment`: the weights its file declares.

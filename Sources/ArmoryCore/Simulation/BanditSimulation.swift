@@ -1,21 +1,37 @@
 /// An offline Bernoulli bandit: arms with known true rates, traffic split by the same policy
 /// code the worker runs, updated after every batch. It shows what a policy costs (regret)
-/// and how fast it finds the best arm, before any real traffic is spent.
+/// and how fast it finds the best arm, before any real traffic is spent; and, through the
+/// worker's own ``GuardrailCheck`` and ``WeightPeriods``, how often guardrails and the
+/// sample-ratio check act, rightly and wrongly.
 public struct BanditSimulation: Sendable {
     /// What to simulate.
     public struct Configuration: Sendable, Hashable {
-        /// Each arm's true success rate, in [0, 1].
+        /// Each arm's true success rate (the objective, a click), in [0, 1].
         public var trueRates: [Double]
+        /// The rates from ``changeAt`` on (time-varying rates), or `nil` when they never change.
+        public var ratesAfterChange: [Double]?
+        /// The share of each run's decisions after which ``ratesAfterChange`` apply.
+        public var changeAt: Double
         /// Decisions per run.
         public var decisions: Int
-        /// Decisions between policy updates.
+        /// Decisions between policy updates (and guardrail checks): one weight version each.
         public var batchSize: Int
         /// Independent runs (seeds `seed`, `seed + 1`, …).
         public var runs: Int
         /// The policy under test.
         public var policy: PolicyKind
-        /// Floor, prior and burn-in trials for Thompson (durations do not apply offline).
+        /// Floor, prior, burn-in trials and rate weighting for Thompson (durations do not apply offline).
         public var bandit: BanditSettings
+        /// Each arm's true rate of the guardrail metric (a conversion, drawn independently of
+        /// the click), when ``guardrail`` is set.
+        public var guardrailRates: [Double]?
+        /// The guardrail checked after every batch against the first arm; a breach drops the arm.
+        public var guardrail: Guardrail?
+        /// The guardrails' error budget.
+        public var alpha: Double
+        /// The share of decisions logged under the first arm whatever arm served them: a broken
+        /// assignment or logging path the sample-ratio check should catch.
+        public var leak: Double
         /// The seed of the first run.
         public var seed: UInt64
 
@@ -29,17 +45,27 @@ public struct BanditSimulation: Sendable {
             self.policy = policy
             self.bandit = bandit
             self.seed = seed
+            changeAt = 0.5
+            alpha = 0.05
+            leak = 0
         }
     }
 
     /// One run's outcome.
     public struct Run: Sendable, Hashable {
-        /// Σ over decisions of (best true rate − served arm's true rate): the expected clicks lost.
+        /// Σ over decisions of (best true rate − served arm's true rate) at the time: the
+        /// expected clicks lost.
         public var cumulativeRegret: Double
         /// The weights in force at the end.
         public var finalWeights: [Double]
         /// Decisions served when the best arm's P(best) first reached 0.95, if it did.
         public var decisionsToConfidence: Int?
+        /// Decisions served when the guardrail first breached, if it did.
+        public var decisionsToGuardrail: Int?
+        /// The arms the guardrail dropped.
+        public var droppedArms: [Int]
+        /// The sample-ratio check's p-value at the end, against the weights of every batch.
+        public var sampleRatioPValue: Double?
     }
 
     /// The configuration.
@@ -47,10 +73,15 @@ public struct BanditSimulation: Sendable {
 
     /// Creates a simulation.
     public init(_ configuration: Configuration) {
-        precondition(configuration.trueRates.count >= 2, "a bandit needs at least two arms")
-        precondition(configuration.trueRates.allSatisfy { $0 >= 0 && $0 <= 1 }, "true rates must be in [0, 1]")
+        let armCount = configuration.trueRates.count
+        precondition(armCount >= 2, "a bandit needs at least two arms")
+        for rates in [configuration.trueRates, configuration.ratesAfterChange, configuration.guardrailRates].compactMap({ $0 }) {
+            precondition(rates.count == armCount && rates.allSatisfy { $0 >= 0 && $0 <= 1 }, "one rate in [0, 1] per arm")
+        }
         precondition(configuration.decisions > 0 && configuration.batchSize > 0 && configuration.runs > 0,
                      "decisions, batch size and runs must be positive")
+        precondition(configuration.leak >= 0 && configuration.leak < 1 && configuration.changeAt >= 0 && configuration.changeAt <= 1,
+                     "leak in [0, 1) and change point in [0, 1]")
         self.configuration = configuration
     }
 
@@ -61,42 +92,6 @@ public struct BanditSimulation: Sendable {
             progress(index + 1)
             return result
         }
-    }
-
-    /// One run from `seed`.
-    public func run(seed: UInt64) -> Run {
-        let rates = configuration.trueRates
-        let armCount = rates.count
-        let bestRate = rates.max()!
-        let bestArm = rates.firstIndex(of: bestRate)!
-        let policy = ThompsonPolicy(settings: configuration.bandit, objective: .ctr)
-        var generator = Xoshiro256StarStar(seed: seed)
-        var weights = Array(repeating: 1 / Double(armCount), count: armCount)
-        var trials = Array(repeating: 0, count: armCount)
-        var successes = Array(repeating: 0, count: armCount)
-        var regret = 0.0
-        var served = 0
-        var decisionsToConfidence: Int?
-
-        while served < configuration.decisions {
-            let batch = min(configuration.batchSize, configuration.decisions - served)
-            for _ in 0..<batch {
-                let arm = Self.pick(weights, uniform: generator.nextUniform())
-                trials[arm] += 1
-                if generator.nextUniform() < rates[arm] { successes[arm] += 1 }
-                regret += bestRate - rates[arm]
-            }
-            served += batch
-            let observations = (0..<armCount).map { ArmObservation(arm: "arm-\($0)", trials: trials[$0], successes: successes[$0]) }
-            guard let analysis = policy.analyze(observations) else { continue }
-            if decisionsToConfidence == nil, analysis.probabilityBest[bestArm] >= 0.95 {
-                decisionsToConfidence = served
-            }
-            if configuration.policy == .thompson, trials.allSatisfy({ $0 >= configuration.bandit.minTrialsPerArm }) {
-                weights = policy.weights(probabilityBest: analysis.probabilityBest)
-            }
-        }
-        return Run(cumulativeRegret: regret, finalWeights: weights, decisionsToConfidence: decisionsToConfidence)
     }
 
     /// The arm whose cumulative-weight range holds `uniform`.

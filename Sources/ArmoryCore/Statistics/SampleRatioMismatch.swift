@@ -8,6 +8,29 @@ public struct SampleRatioMismatch: Sendable, Hashable {
     /// P(a statistic at least this large | traffic follows the weights).
     public var pValue: Double
 
+    /// Tests `observed` counts per arm against `expected` counts (the same total): arms that
+    /// expect none are left out, and if one of them received traffic the p-value is 0 however
+    /// few the decisions. Returns `nil` when there is nothing to test (no traffic, or fewer than
+    /// two arms expecting any).
+    public init?(observed: [Int], expected: [Double]) {
+        precondition(observed.count == expected.count, "one expected count per arm")
+        let tested = zip(observed, expected).filter { $0.1 > 0 }
+        guard observed.reduce(0, +) > 0 else { return nil }
+        if zip(observed, expected).contains(where: { $0.1 <= 0 && $0.0 > 0 }) {
+            degreesOfFreedom = max(tested.count, 1)
+            chiSquare = .infinity
+            pValue = 0
+            return
+        }
+        guard tested.count >= 2 else { return nil }
+        degreesOfFreedom = tested.count - 1
+        chiSquare = tested.reduce(0) { sum, arm in
+            let difference = Double(arm.0) - arm.1
+            return sum + difference * difference / arm.1
+        }
+        pValue = SpecialFunctions.regularizedUpperIncompleteGamma(Double(degreesOfFreedom) / 2, chiSquare / 2)
+    }
+
     /// Tests `observed` counts per arm against `weights` (normalized here). Arms with zero
     /// weight are left out; if one of them received traffic the p-value is 0.
     /// Returns `nil` when there is nothing to test (no traffic, or fewer than two weighted arms).
