@@ -35,6 +35,39 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("period totals: each decision counts under the weight version it was made with, a late outcome without one included",
+              arguments: MetricsKind.allCases)
+        func periodAggregates(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                // Version 1: 30 decisions per arm, 3 clicked in a; version 2: 20 in a, 40 in b, 8 clicked in b, 2 errors.
+                var events: [Event] = []
+                func decide(_ id: String, arm: String, version: Int, at offset: Double, clicked: Bool = false, failure: ModuleFailure? = nil) {
+                    let time = Self.start.addingTimeInterval(offset)
+                    events.append(Event(eventID: id, type: .impression, time: time, decisionID: id, experiment: "moving", arm: arm,
+                                        configVersion: 1, weightVersion: version, userID: "u-\(id)", moduleFailure: failure))
+                    guard clicked else { return }
+                    events.append(Event(eventID: "\(id)-c", type: .click, time: time.addingTimeInterval(5), decisionID: id, experiment: "moving",
+                                        arm: arm, configVersion: 1, weightVersion: version, decisionTime: time, userID: "u-\(id)", movieID: 1))
+                }
+                for index in 0..<30 {
+                    decide("v1-a-\(index)", arm: "a", version: 1, at: Double(index), clicked: index < 3)
+                    decide("v1-b-\(index)", arm: "b", version: 1, at: Double(index))
+                }
+                for index in 0..<40 {
+                    if index < 20 { decide("v2-a-\(index)", arm: "a", version: 2, at: 7_200 + Double(index)) }
+                    decide("v2-b-\(index)", arm: "b", version: 2, at: 7_200 + Double(index), clicked: index < 7, failure: index < 2 ? .error : nil)
+                }
+                try await store.insert(events)
+                // A late click that carries no weight version (a client of an older Armory): it counts with its decision.
+                try await store.insert([Event(eventID: "late", type: .click, time: Self.start.addingTimeInterval(90_000), decisionID: "v2-b-39",
+                                              experiment: "moving", arm: "b", decisionTime: Self.start.addingTimeInterval(7_239), userID: "u", movieID: 1)])
+                let rows = try await store.periodAggregates([ExperimentPhase(experiment: "moving", since: Self.start)])
+                let summary = rows.map { "\($0.arm) v\($0.weightVersion): \($0.trials)/\($0.clicked)/\($0.errors)" }
+                #expect(summary == ["a v1: 30/3/0", "a v2: 20/0/0", "b v1: 30/0/0", "b v2: 40/8/2"])
+                #expect(try await store.aggregates([ExperimentPhase(experiment: "moving", since: Self.start)]).map(\.trials) == [50, 70])
+            }
+        }
+
         @Test("late outcomes and replays for decisions of an hour already totalled count, and count once",
               arguments: MetricsKind.allCases)
         func lateEvents(kind: MetricsKind) async throws {

@@ -9,7 +9,7 @@ import NIOCore
 ///
 /// Totals are exact per decision (a replayed or retried event counts once), which means
 /// grouping by decision: too slow to redo over all history every cycle. So decisions are
-/// totalled per arm and per hour they were made in (`arm_hours`), once the hour is over, and
+/// totalled per arm, weight version and hour they were made in (`arm_period_hours`), once the hour is over, and
 /// an hour is totalled again whenever an event for one of its decisions arrives later (a late
 /// click, a replayed spool): `event_hours`, a materialized view, keeps the server's time of the
 /// last insert per experiment and hour (`now()` when the view runs; ClickHouse 18.16 does not
@@ -44,18 +44,16 @@ public struct ClickHouseMetricsStore: MetricsStore {
             FROM events GROUP BY experiment, hour
             """)
         try await client.execute("""
-            CREATE TABLE IF NOT EXISTS arm_hours (
-              experiment String, hour DateTime, arm String, trials UInt64, clicked UInt64, converted UInt64,
-              engagement_sum Float64, engagement_squares Float64, computed_at DateTime, version UInt64,
-              timeouts UInt64 DEFAULT 0, errors UInt64 DEFAULT 0
+            CREATE TABLE IF NOT EXISTS arm_period_hours (
+              experiment String, hour DateTime, arm String, weight_version UInt32, trials UInt64, clicked UInt64, converted UInt64,
+              engagement_sum Float64, engagement_squares Float64, timeouts UInt64, errors UInt64, computed_at DateTime, version UInt64
             ) ENGINE = ReplacingMergeTree(version)
-            ORDER BY (experiment, hour, arm)
+            ORDER BY (experiment, hour, arm, weight_version)
             """)
         // Tables made before impressions recorded who served them get the columns added (in
         // place, at once; older rows read the defaults). ClickHouse 18.16 has no
         // `ADD COLUMN IF NOT EXISTS`, so the catalog says what is missing.
         try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''", "model String DEFAULT ''"])
-        try await addMissingColumns(to: "arm_hours", ["timeouts UInt64 DEFAULT 0", "errors UInt64 DEFAULT 0"])
     }
 
     private func addMissingColumns(to table: String, _ columns: [String]) async throws {
@@ -74,7 +72,8 @@ public struct ClickHouseMetricsStore: MetricsStore {
         try await client.insert(into: "events", columns: RowBinary.columns, rowBinary: rows, length: rows.length)
     }
 
-    /// Per decision, then per arm: `SELECT experiment, arm, [hour,] trials, clicked, converted,
+    /// Per decision (whose events all carry its weight version), then per arm and weight version:
+    /// `SELECT experiment, arm, weight_version, [hour,] trials, clicked, converted,
     /// engagement_sum, engagement_squares` over the events matching `condition`. Each
     /// decision's engagement counts each event id once (the first of its values the array
     /// holds), as SQLite's unique index keeps the first stored.
@@ -82,11 +81,11 @@ public struct ClickHouseMetricsStore: MetricsStore {
         let hour = byHour ? "toStartOfHour(decision_time) AS hour, " : ""
         let groupHour = byHour ? ", hour" : ""
         return """
-            SELECT experiment, arm, \(byHour ? "hour, " : "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+            SELECT experiment, arm, decision_weights AS weight_version, \(byHour ? "hour, " : "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
                    sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares,
                    sum(timed_out) AS timeouts, sum(errored) AS errors
             FROM (
-              SELECT experiment, arm, \(hour)decision_id,
+              SELECT experiment, arm, max(weight_version) AS decision_weights, \(hour)decision_id,
                      max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                      max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                      groupArrayIf((event_id, value), type = 'engagement') AS engagements,
@@ -98,11 +97,11 @@ public struct ClickHouseMetricsStore: MetricsStore {
               WHERE \(condition)
               GROUP BY experiment, arm\(groupHour), decision_id
             )
-            GROUP BY experiment, arm\(groupHour)
+            GROUP BY experiment, arm, weight_version\(groupHour)
             """
     }
 
-    public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
+    public func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
         let experiments = ClickHouseSQL.list(phases.map(\.experiment))
         let currentHour = try await refreshClosedHours(experiments)
@@ -120,27 +119,28 @@ public struct ClickHouseMetricsStore: MetricsStore {
         let firstWholeHour = phases.map { Self.hourAfter($0.since) }.max()!
         let prefilter = "decision_time < \(ClickHouseSQL.literal(firstWholeHour)) OR decision_time >= toDateTime(\(currentHour))"
         let text = try await client.execute("""
-            SELECT experiment, arm, sum(trials) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+            SELECT experiment, arm, weight_version, sum(trials) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
                    sum(engagement_sum) AS engagement_sum, sum(engagement_squares) AS engagement_squares,
                    sum(timeouts) AS timeouts, sum(errors) AS errors
             FROM (
-              SELECT experiment, arm, argMax(trials, (computed_at, version)) AS trials, argMax(clicked, (computed_at, version)) AS clicked,
+              SELECT experiment, arm, weight_version, argMax(trials, (computed_at, version)) AS trials, argMax(clicked, (computed_at, version)) AS clicked,
                      argMax(converted, (computed_at, version)) AS converted,
                      argMax(engagement_sum, (computed_at, version)) AS engagement_sum,
                      argMax(engagement_squares, (computed_at, version)) AS engagement_squares,
                      argMax(timeouts, (computed_at, version)) AS timeouts, argMax(errors, (computed_at, version)) AS errors
-              FROM arm_hours WHERE experiment IN \(experiments) AND (\(closed))
-              GROUP BY experiment, hour, arm
+              FROM arm_period_hours WHERE experiment IN \(experiments) AND (\(closed))
+              GROUP BY experiment, hour, arm, weight_version
               UNION ALL
               \(Self.exactTotals(prewhere: prefilter, where: "experiment IN \(experiments) AND (\(open))", byHour: false))
             )
-            GROUP BY experiment, arm
-            ORDER BY experiment, arm
+            GROUP BY experiment, arm, weight_version
+            ORDER BY experiment, arm, weight_version
             FORMAT JSONEachRow
             """, settings: ["output_format_json_quote_64bit_integers": "0"])
         return try Self.rows(text, as: AggregateRow.self).map {
             ArmAggregate(experiment: $0.experiment, arm: $0.arm, trials: $0.trials, clicked: $0.clicked, converted: $0.converted,
-                         engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares, timeouts: $0.timeouts, errors: $0.errors)
+                         engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares, timeouts: $0.timeouts, errors: $0.errors,
+                         weightVersion: $0.weight_version)
         }
     }
 
@@ -154,7 +154,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
                    toUInt32(computed_at) AS computed, toUInt32(toStartOfHour(now())) AS current_hour
             FROM (SELECT experiment, hour, maxMerge(last_insert) AS last_insert FROM event_hours
                   WHERE experiment IN \(experiments) GROUP BY experiment, hour)
-            ANY LEFT JOIN (SELECT experiment, hour, max(computed_at) AS computed_at FROM arm_hours
+            ANY LEFT JOIN (SELECT experiment, hour, max(computed_at) AS computed_at FROM arm_period_hours
                            WHERE experiment IN \(experiments) GROUP BY experiment, hour)
             USING (experiment, hour)
             FORMAT JSONEachRow
@@ -168,9 +168,10 @@ public struct ClickHouseMetricsStore: MetricsStore {
             let version = UInt64(Date().timeIntervalSince1970 * 1_000_000)
             let which = stale.map { "(\(ClickHouseSQL.literal($0.experiment)), toDateTime(\($0.hour_start)))" }.joined(separator: ", ")
             try await client.execute("""
-                INSERT INTO arm_hours (experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
-                                       computed_at, version)
-                SELECT experiment, arm, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors, now(), \(version)
+                INSERT INTO arm_period_hours (experiment, arm, weight_version, hour, trials, clicked, converted, engagement_sum,
+                                              engagement_squares, timeouts, errors, computed_at, version)
+                SELECT experiment, arm, weight_version, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
+                       now(), \(version)
                 FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
                 """)
         }
@@ -244,6 +245,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
     private struct AggregateRow: Decodable {
         var experiment: String
         var arm: String
+        var weight_version: Int
         var trials: Int
         var clicked: Int
         var converted: Int

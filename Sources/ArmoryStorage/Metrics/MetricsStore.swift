@@ -19,12 +19,21 @@ public protocol MetricsStore: Sendable {
     func prepare() async throws
     /// Stores a batch of events.
     func insert(_ events: [Event]) async throws
-    /// Per experiment and arm, the totals of the decisions made since each experiment's phase
-    /// start (with all their outcomes), read in one query.
-    func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate]
+    /// Per experiment, arm and weight version, the totals of the decisions made since each
+    /// experiment's phase start (with all their outcomes), read in one query: the periods a
+    /// sample-ratio check and period-weighted rates need, and summed, the totals.
+    func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate]
     /// One arm-by-bucket time series for an experiment's charts, since `since`.
     func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint]
     /// An experiment's decisions since `since` by arm and by the model version that made each
     /// list (read on demand for results, never by the weight updater).
     func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate]
+}
+
+extension MetricsStore {
+    /// Per experiment and arm, the totals of the decisions made since each experiment's phase
+    /// start, over every weight version.
+    public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
+        ArmAggregate.pooled(try await periodAggregates(phases))
+    }
 }

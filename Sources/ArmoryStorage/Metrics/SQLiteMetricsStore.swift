@@ -130,7 +130,7 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
-    public func aggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
+    public func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
         let filter = phases.map { _ in "(experiment = ? AND decision_time >= ?)" }.joined(separator: " OR ")
         var collected = StatementArguments()
@@ -138,20 +138,20 @@ public final class SQLiteMetricsStore: MetricsStore {
         let arguments = collected
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT experiment, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+                SELECT experiment, arm, weight_version, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
                        sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares,
                        sum(timed_out) AS timeouts, sum(errored) AS errors
-                FROM (SELECT experiment, arm, decision_id,
+                FROM (SELECT experiment, arm, max(weight_version) AS weight_version, decision_id,
                              max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                              max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                              total(CASE WHEN type = 'engagement' THEN value END) AS engagement
                       FROM events WHERE \(filter) GROUP BY experiment, arm, decision_id)
-                GROUP BY experiment, arm ORDER BY experiment, arm
+                GROUP BY experiment, arm, weight_version ORDER BY experiment, arm, weight_version
                 """, arguments: arguments)
                 .map { row in
                     ArmAggregate(experiment: row["experiment"], arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
                                  converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"],
-                                 timeouts: row["timeouts"], errors: row["errors"])
+                                 timeouts: row["timeouts"], errors: row["errors"], weightVersion: row["weight_version"])
                 }
         }
     }

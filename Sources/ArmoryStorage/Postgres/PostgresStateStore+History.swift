@@ -69,10 +69,11 @@ extension PostgresStateStore {
         }
     }
 
-    public func weightVersions(of experimentID: String) async throws -> [WeightVersion] {
+    public func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion] {
         try await mapErrors {
             let rows = try await client.query(
-                "SELECT body::text FROM weight_versions WHERE experiment = \(experimentID) ORDER BY version", logger: logger)
+                "SELECT body::text FROM weight_versions WHERE experiment = \(experimentID) AND version > \(version) ORDER BY version",
+                logger: logger)
             var versions: [WeightVersion] = []
             for try await body in rows.decode(String.self) {
                 versions.append(try HistoryCoding.decode(WeightVersion.self, from: body))

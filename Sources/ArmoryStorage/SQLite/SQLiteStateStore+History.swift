@@ -46,9 +46,10 @@ extension SQLiteStateStore {
         }
     }
 
-    public func weightVersions(of experimentID: String) async throws -> [WeightVersion] {
+    public func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion] {
         let bodies = try await read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM weight_versions WHERE experiment = ? ORDER BY version", arguments: [experimentID])
+            try String.fetchAll(db, sql: "SELECT body FROM weight_versions WHERE experiment = ? AND version > ? ORDER BY version",
+                                arguments: [experimentID, version])
         }
         return try bodies.map { try HistoryCoding.decode(WeightVersion.self, from: $0) }
     }

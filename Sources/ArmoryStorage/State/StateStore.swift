@@ -56,8 +56,8 @@ public protocol StateStore: Sendable {
     /// Appends `weights` as the experiment's next weight version; the stored version number
     /// (the last plus one) replaces `weights.version` in the value returned.
     func appendWeightVersion(_ weights: WeightVersion) async throws -> WeightVersion
-    /// An experiment's weight versions, oldest first.
-    func weightVersions(of experimentID: String) async throws -> [WeightVersion]
+    /// An experiment's weight versions numbered above `version`, oldest first.
+    func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion]
     /// Appends a status change; its number is the experiment's last plus one.
     func appendStatusChange(_ change: NewStatusChange) async throws -> StatusChange
     /// An experiment's status changes, oldest first.
@@ -86,6 +86,11 @@ public protocol StateStore: Sendable {
 }
 
 extension StateStore {
+    /// An experiment's weight versions, oldest first.
+    public func weightVersions(of experimentID: String) async throws -> [WeightVersion] {
+        try await weightVersions(of: experimentID, after: 0)
+    }
+
     /// A user's views and likes at or after `since` (all when `nil`), newest first.
     public func history(of userID: String, since: Date?) async throws -> UserHistory {
         try await history(of: userID, since: since, limit: Int(Int32.max))
