@@ -32,6 +32,8 @@ public struct ArmoryApplication: Sendable {
     public let signer: DecisionSigner
     /// The long-running parts.
     let services: ArmoryServices
+    /// Where weight and status changes and guardrail breaches are sent.
+    let notifier: any Notifier
     /// What modules read: the state store's data, with Redis's popular lists when configured.
     let data: any DataSource
     /// The state store's data with its caches (the users' histories, the co-watched lists).
@@ -75,18 +77,21 @@ public struct ArmoryApplication: Sendable {
             guard let demo = configuration.demoCatalog, configuration.role.servesHTTP else { return }
             try await DemoCatalogSeed(demo: demo, store: stores.state, report: onSeed).seedIfEmpty()
         }
+        let webhook = configuration.webhook.map { Webhook(configuration: $0, metrics: metrics, logger: logger) }
+        let notifier: any Notifier = webhook ?? NoNotifier()
         let services = ArmoryServices(
             postgres: stores.postgres, redis: hotList?.redis, hotList: hotList?.recorder,
             writer: try configuration.role.servesHTTP ? makeWriter(configuration, stores: stores, logger: logger) : nil,
             coWatch: configuration.role.servesHTTP ? coWatch : nil, registry: registry,
             updater: configuration.role.updatesWeights ? WeightUpdater(
                 registry: registry, store: stores.state, metricsStore: stores.metrics, lock: stores.lock,
-                interval: configuration.updaterInterval, metrics: metrics, logger: logger) : nil,
-            reloader: ReloadOnHangup(control: ExperimentControl(registry: registry, store: stores.state), logger: logger)
+                interval: configuration.updaterInterval, metrics: metrics, notifier: notifier, logger: logger) : nil,
+            reloader: ReloadOnHangup(control: ExperimentControl(registry: registry, store: stores.state, notifier: notifier), logger: logger),
+            webhook: webhook
         )
         return ArmoryApplication(
             configuration: configuration, modules: modules, registry: registry, store: stores.state, metricsStore: stores.metrics,
-            models: models, closeArtifacts: closeArtifacts, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)), services: services,
+            models: models, closeArtifacts: closeArtifacts, metrics: metrics, adminToken: adminToken, signer: DecisionSigner(secret: Data(secret.utf8)), services: services, notifier: notifier,
             data: hotList?.source ?? storeData, storeData: storeData, failures: failures, logger: logger
         )
     }
@@ -106,7 +111,7 @@ public struct ArmoryApplication: Sendable {
         }
         return ArmoryAPI(registry: registry, modules: modules, models: models, store: store, metricsStore: metricsStore,
                          recommendations: serving?.0, ingest: serving?.1, writer: services.writer, coWatch: services.coWatch,
-                         failures: failures, metrics: metrics, adminToken: adminToken)
+                         failures: failures, metrics: metrics, adminToken: adminToken, notifier: notifier)
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the server stops taking

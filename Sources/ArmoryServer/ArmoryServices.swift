@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// ``inStartOrder`` is the one statement of their order. The service group starts them
 /// together and, on SIGTERM or SIGINT, stops the HTTP server first (no new requests; those in
 /// flight finish), then these in reverse order, each after the one before it has finished:
-/// the reloader and the updater stop changing weights; the registry stops refreshing; the
+/// the reloader and the updater stop changing weights; the webhook stops sending; the registry stops refreshing; the
 /// event writer flushes what it holds, to the stores or its spool, while the state store's
 /// pool and Redis can still take it; the hot-list recorder counts what is queued while its
 /// Redis client is open; the clients close last.
@@ -27,10 +27,12 @@ struct ArmoryServices: Sendable {
     var updater: WeightUpdater?
     /// Reloads the experiment files on SIGHUP.
     var reloader: ReloadOnHangup
+    /// Sends notices to `ARMORY_WEBHOOK_URL` (when set).
+    var webhook: Webhook?
 
     /// The services in the order they are given to the service group; shutdown runs backwards.
     var inStartOrder: [any Service] {
-        let ordered: [(any Service)?] = [postgres, redis, hotList, writer, coWatch, registry, updater, reloader]
+        let ordered: [(any Service)?] = [postgres, redis, hotList, writer, coWatch, registry, webhook, updater, reloader]
         return ordered.compactMap { $0 }
     }
 }

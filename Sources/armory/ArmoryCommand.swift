@@ -15,7 +15,7 @@ struct ArmoryCommand: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ServeCommand.self, WorkerCommand.self, ExperimentsCommand.self, ResultsCommand.self, WeightsCommand.self, AuditCommand.self,
-                      RollbackCommand.self, PauseCommand.self, ResumeCommand.self, ReloadCommand.self, ValidateCommand.self, AlgorithmsCommand.self,
+                      RollbackCommand.self, RestoreCommand.self, PauseCommand.self, ResumeCommand.self, ReloadCommand.self, ValidateCommand.self, AlgorithmsCommand.self,
                       DemoCommand.self, StatsCommand.self, SimulateCommand.self, TrainCommand.self, EvaluateCommand.self,
                       ModelsCommand.self]
     )

@@ -61,30 +61,7 @@ struct ResultsCommand: AsyncParsableCommand {
             case .table:
                 // The server's own type, decoded from its JSON.
                 let results = try APIJSON.responseDecoder.decode(ExperimentResults.self, from: try await connection.client.get(path))
-                print("\(results.experiment): \(results.objective.rawValue), \(results.status), config v\(results.configVersion), "
-                    + "weights v\(results.weightVersion), since \(results.phaseStart.formatted(.iso8601))")
-                var table = TextTable(header: ["arm", "algorithm", "trials", "successes", "rate", "mean", "95% interval", "P(best)",
-                                               "exp. loss", "weight", "fallbacks"], leftAligned: [0, 1])
-                func number(_ value: Double?, _ digits: Int) -> String { value.map { fixed($0, digits) } ?? "-" }
-                for arm in results.arms {
-                    let interval = arm.intervalLow.map { "[\(fixed($0, 4)), \(number(arm.intervalHigh, 4))]" } ?? "-"
-                    table.rows.append([arm.arm, arm.algorithm, String(arm.trials), String(arm.successes), number(arm.rate, 4),
-                                       number(arm.posteriorMean, 4), interval, number(arm.probabilityBest, 4),
-                                       number(arm.expectedLoss, 5), fixed(arm.weight, 4),
-                                       arm.fallbackRate.map { "\(arm.fallbacks) (\(ExperimentResults.percent($0)))" } ?? "-"])
-                }
-                print(table.rendered)
-                if let byModel = results.byModel, !byModel.isEmpty {
-                    var models = TextTable(header: ["ARM", "MODEL", "TRIALS", "SUCCESSES", "RATE"], leftAligned: [0, 1])
-                    for row in byModel {
-                        models.rows.append([row.arm, row.model.isEmpty ? "(none)" : row.model, String(row.trials), String(row.successes),
-                                            row.rate.map { ExperimentResults.percent($0) } ?? "-"])
-                    }
-                    print("by model version:\n" + models.rendered)
-                }
-                for warning in results.warnings { print("warning: \(warning)") }
-                print(results.srmPValue.map { "sample ratio mismatch p = \(fixed($0, 4))" + ($0 < 0.001 ? "  (the split is off: check assignment and event collection)" : "") }
-                    ?? "sample ratio mismatch: \(results.srmNote ?? "not computed")")
+                print(ResultsTable(results: results).rendered)
             }
         }
     }
@@ -140,6 +117,25 @@ struct RollbackCommand: AsyncParsableCommand {
             if let toArm { body["to_arm"] = toArm }
             try printChange(try await connection.client.post(change.path("rollback"), json: body))
         }
+    }
+}
+
+/// `armory restore ID ARM --reason TEXT`.
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Give an arm a guardrail dropped its share again; its guardrails count from now (needs the admin token).")
+
+    @OptionGroup var change: ChangeOptions
+
+    @Argument(help: "The dropped arm.")
+    var arm: String
+
+    @OptionGroup var connection: ServerConnectionOptions
+
+    func run() async throws {
+        let path = change.path("arms/\(arm.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? arm)/restore")
+        try await reportingFailures { try printChange(try await connection.client.post(path, json: change.body)) }
     }
 }
 

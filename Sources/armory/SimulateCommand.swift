@@ -6,8 +6,12 @@ import Foundation
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate a policy on arms with known click rates: regret, final weights, time to 95% P(best).",
-        discussion: "Example: armory simulate --true-rates 0.04,0.05,0.06 --decisions 100000 --batch 1000 --runs 20"
+        abstract: "Simulate a policy on arms with known click rates: regret, final weights, time to 95% P(best), guardrail and sample-ratio actions.",
+        discussion: """
+            Example: armory simulate --true-rates 0.04,0.05,0.06 --decisions 100000 --batch 1000 --runs 20
+            A guardrail (checked after every batch against arm 1, as the worker checks it): --guardrail-rates 0.10,0.08 --tolerance 0
+            A broken split the sample-ratio check should catch: --leak 0.02. Rates that change halfway: --rates-after 0.06,0.04 --rates period_weighted
+            """
     )
 
     @Option(help: "Each arm's true success rate, comma-separated.")
@@ -34,13 +38,37 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed of the first run (run i uses seed + i).")
     var seed: UInt64 = 1
 
+    @Option(help: "Each arm's true rate from --change-at on (rates that change during the run).")
+    var ratesAfter: String?
+
+    @Option(help: "The share of the decisions after which --rates-after apply.")
+    var changeAt: Double = 0.5
+
+    @Option(help: "How Thompson totals rates: pooled or period_weighted.")
+    var rates: RateWeighting = .pooled
+
+    @Option(help: "Each arm's true rate of a guardrail metric (a conversion, independent of the click); arm 1 is the reference.")
+    var guardrailRates: String?
+
+    @Option(help: "The guardrail's tolerated drop: absolute (0.01) or relative (10%).")
+    var tolerance: String = "0"
+
+    @Option(help: "Trials the guardrail needs in an arm and the reference before it may act.")
+    var minTrials: Int = Guardrail.defaultMinTrials
+
+    @Option(help: "The guardrails' error budget (safety.alpha).")
+    var alpha: Double = 0.05
+
+    @Option(help: "The share of decisions logged under the first arm whatever arm served them.")
+    var leak: Double = 0
+
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
     func run() throws {
-        let rates = try parseList(trueRates, option: "--true-rates", as: Double.self)
-        guard rates.count >= 2 else { throw ValidationError("--true-rates: give at least two arms") }
-        guard rates.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw ValidationError("--true-rates: each rate must be in [0, 1]") }
+        let trueRates = try parseList(trueRates, option: "--true-rates", as: Double.self)
+        guard trueRates.count >= 2 else { throw ValidationError("--true-rates: give at least two arms") }
+        guard trueRates.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw ValidationError("--true-rates: each rate must be in [0, 1]") }
         guard decisions > 0, batch > 0, runs > 0 else { throw ValidationError("--decisions, --batch and --runs must be positive") }
         guard decisions <= 100_000_000, runs <= 10_000 else {
             throw ValidationError("at most 100000000 decisions and 10000 runs")
@@ -48,14 +76,11 @@ struct SimulateCommand: ParsableCommand {
         guard minWeight >= 0, minWeight < 1 else { throw ValidationError("--min-weight must be at least 0 and below 1") }
         guard burnIn >= 0 else { throw ValidationError("--burn-in must not be negative") }
 
-        let simulation = BanditSimulation(.init(
-            trueRates: rates, decisions: decisions, batchSize: batch, runs: runs, policy: policy,
-            bandit: BanditSettings(minTrialsPerArm: burnIn, minWeight: minWeight), seed: seed
-        ))
+        let simulation = BanditSimulation(try makeConfiguration(rates: trueRates))
         let progress = ProgressBar(total: runs, label: "runs")
         let started = Date()
         let results = simulation.runAll(progress: progress.update)
-        let report = SimulationReport(rates: rates, policy: policy, decisions: decisions, runs: results,
+        let report = SimulationReport(rates: trueRates, configuration: simulation.configuration, decisions: decisions, runs: results,
                                       seconds: Date().timeIntervalSince(started))
         switch format {
         case .json: try printJSON(report)
@@ -66,68 +91,43 @@ struct SimulateCommand: ParsableCommand {
 
 extension PolicyKind: ExpressibleByArgument {}
 
-/// What `armory simulate` prints: means and standard deviations over runs.
-struct SimulationReport: Encodable {
-    struct Summary: Encodable {
-        var mean: Double
-        var standardDeviation: Double
-
-        init(_ values: [Double]) {
-            let n = Double(values.count)
-            let average = values.reduce(0, +) / n
-            let squares = values.reduce(0) { $0 + ($1 - average) * ($1 - average) }
-            mean = average
-            standardDeviation = values.count > 1 ? (squares / (n - 1)).squareRoot() : 0
+extension SimulateCommand {
+    /// The simulation's configuration from the options beyond the arms' rates, checked.
+    func makeConfiguration(rates trueRates: [Double]) throws -> BanditSimulation.Configuration {
+        var configuration = BanditSimulation.Configuration(
+            trueRates: trueRates, decisions: decisions, batchSize: batch, runs: runs, policy: policy,
+            bandit: BanditSettings(minTrialsPerArm: burnIn, minWeight: minWeight, rates: rates), seed: seed
+        )
+        func armRates(_ text: String?, option: String) throws -> [Double]? {
+            guard let text else { return nil }
+            let values = try parseList(text, option: option, as: Double.self)
+            guard values.count == trueRates.count, values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                throw ValidationError("\(option): give one rate in [0, 1] per arm (\(trueRates.count))")
+            }
+            return values
         }
-    }
-
-    struct Arm: Encodable {
-        var trueRate: Double
-        var finalWeight: Summary
-    }
-
-    var policy: String
-    var decisionsPerRun: Int
-    var runs: Int
-    var cumulativeRegret: Summary
-    var arms: [Arm]
-    /// Runs in which the best arm reached P(best) ≥ 0.95.
-    var runsReachingConfidence: Int
-    /// Decisions until it did, over those runs.
-    var decisionsToConfidence: Summary?
-    var seconds: Double
-
-    init(rates: [Double], policy: PolicyKind, decisions: Int, runs: [BanditSimulation.Run], seconds: Double) {
-        self.policy = policy.rawValue
-        decisionsPerRun = decisions
-        self.runs = runs.count
-        cumulativeRegret = Summary(runs.map(\.cumulativeRegret))
-        arms = rates.indices.map { index in
-            Arm(trueRate: rates[index], finalWeight: Summary(runs.map { $0.finalWeights[index] }))
+        configuration.ratesAfterChange = try armRates(ratesAfter, option: "--rates-after")
+        configuration.guardrailRates = try armRates(guardrailRates, option: "--guardrail-rates")
+        guard changeAt >= 0, changeAt <= 1 else { throw ValidationError("--change-at must be in [0, 1]") }
+        guard leak >= 0, leak < 1 else { throw ValidationError("--leak must be at least 0 and below 1") }
+        guard alpha > 0, alpha <= 0.5 else { throw ValidationError("--alpha must be above 0 and at most 0.5") }
+        guard minTrials >= 1 else { throw ValidationError("--min-trials must be at least 1") }
+        configuration.changeAt = changeAt
+        configuration.leak = leak
+        configuration.alpha = alpha
+        if configuration.guardrailRates != nil {
+            let tolerance: Guardrail.Tolerance
+            if self.tolerance.hasSuffix("%"), let percent = Double(self.tolerance.dropLast()), percent >= 0 {
+                tolerance = .relative(percent / 100)
+            } else if let value = Double(self.tolerance), value >= 0, value <= 1 {
+                tolerance = .absolute(value)
+            } else {
+                throw ValidationError("--tolerance must be a rate difference in [0, 1] (0.01) or a percentage (10%), not '\(self.tolerance)'")
+            }
+            configuration.guardrail = Guardrail(metric: .conversion, tolerance: tolerance, action: .dropArm, minTrials: minTrials)
         }
-        let reached = runs.compactMap(\.decisionsToConfidence).map(Double.init)
-        runsReachingConfidence = reached.count
-        decisionsToConfidence = reached.isEmpty ? nil : Summary(reached)
-        self.seconds = seconds
-    }
-
-    var text: String {
-        var table = TextTable(header: ["arm", "true rate", "final weight", "± sd"])
-        for (index, arm) in arms.enumerated() {
-            table.rows.append(["arm-\(index + 1)", fixed(arm.trueRate, 4), fixed(arm.finalWeight.mean, 4),
-                               fixed(arm.finalWeight.standardDeviation, 4)])
-        }
-        var lines = [
-            "policy \(policy), \(runs) runs of \(decisionsPerRun) decisions (\(fixed(seconds, 2)) s)",
-            "cumulative regret: \(fixed(cumulativeRegret.mean, 1)) ± \(fixed(cumulativeRegret.standardDeviation, 1)) clicks (mean ± sd over runs)",
-            table.rendered,
-        ]
-        if let decisionsToConfidence {
-            lines.append("best arm reached P(best) ≥ 0.95 in \(runsReachingConfidence)/\(runs) runs, after "
-                + "\(Int(decisionsToConfidence.mean.rounded())) ± \(Int(decisionsToConfidence.standardDeviation.rounded())) decisions")
-        } else {
-            lines.append("best arm never reached P(best) ≥ 0.95 within \(decisionsPerRun) decisions")
-        }
-        return lines.joined(separator: "\n")
+        return configuration
     }
 }
+
+extension RateWeighting: ExpressibleByArgument {}

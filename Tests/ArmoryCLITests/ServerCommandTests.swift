@@ -83,7 +83,7 @@ struct ServerCommandTests {
 
         let table = try server.run(["results", "homepage-rail"])
         #expect(table.status == 0, "\(table.standardError)")
-        #expect(table.standardOutput.contains("P(best)") && table.standardOutput.contains("sample ratio mismatch"))
+        #expect(table.standardOutput.contains("P(best)") && table.standardOutput.contains("sample ratio: "))
         #expect(table.standardOutput.contains("fallbacks"))
         // Impressions are queued by the requests and flushed within moments: wait for them (up to 5 s).
         var trials = 0
@@ -108,6 +108,11 @@ struct ServerCommandTests {
         #expect(pause.standardOutput.contains("homepage-rail: paused"))
         let resume = try server.run(["resume", "homepage-rail", "--reason", "all clear"])
         #expect(resume.standardOutput.contains("homepage-rail: running"))
+        // Restoring an arm no guardrail dropped is refused, saying so.
+        let restore = try server.run(["restore", "homepage-rail", "personal", "--reason", "back in"])
+        #expect(restore.status != 0)
+        #expect(restore.standardError.contains("arm 'personal' of experiment 'homepage-rail' was not dropped by a guardrail"),
+                "\(restore.standardError)")
         let mistyped = try server.run(["rollback", "homepage-rail", "--to_version", "1", "--reason", "typo"])
         #expect(mistyped.status != 0)
         #expect(mistyped.standardError.contains("Unknown option '--to_version'. Did you mean '--to-version'?"), "\(mistyped.standardError)")

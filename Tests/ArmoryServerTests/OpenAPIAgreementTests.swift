@@ -45,6 +45,10 @@ struct OpenAPIAgreementTests {
         Probe(method: .post, template: "/v1/experiments/{id}/rollback", path: "/v1/experiments/rail/rollback", body: #"{"reason":"x"}"#),
         Probe(method: .post, template: "/v1/experiments/{id}/rollback", path: "/v1/experiments/rail/rollback",
               body: #"{"reason":"back","to_version":1}"#),
+        Probe(method: .post, template: "/v1/experiments/{id}/arms/{arm}/restore", path: "/v1/experiments/rail/arms/control/restore",
+              body: #"{"reason":"x","to_version":1}"#),
+        Probe(method: .post, template: "/v1/experiments/{id}/arms/{arm}/restore", path: "/v1/experiments/rail/arms/control/restore",
+              body: #"{"reason":""}"#),
         Probe(method: .post, template: "/v1/admin/reload", path: "/v1/admin/reload", body: #"{"reason":"x","actor":""#
               + String(repeating: "a", count: 101) + #""}"#),
     ]

@@ -14,6 +14,8 @@ extension ServerConfiguration {
         ("ARMORY_REDIS_PREFIX", "the prefix of Armory's keys in Redis, for installations sharing one (armory:hot)"),
         ("ARMORY_ADMIN_TOKEN", "the bearer token for admin requests (generated into .armory/admin-token)"),
         ("ARMORY_DECISION_SECRET", "the secret decision ids are signed with; share it between replicas (generated into .armory/decision-secret)"),
+        ("ARMORY_WEBHOOK_URL", "where guardrail breaches and weight changes are POSTed as JSON: http(s)://host/path (none)"),
+        ("ARMORY_WEBHOOK_SECRET", "the key of the webhook's X-Armory-Signature (HMAC-SHA256); required with ARMORY_WEBHOOK_URL"),
     ]
 
     /// The configuration the environment describes, on top of the embedded defaults. Throws
@@ -68,6 +70,16 @@ extension ServerConfiguration {
         }
         adminToken = value("ARMORY_ADMIN_TOKEN")
         decisionSecret = value("ARMORY_DECISION_SECRET")
+        if let url = value("ARMORY_WEBHOOK_URL") {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw ConfigurationError("ARMORY_WEBHOOK_URL must be an http:// or https:// URL, not '\(url)'")
+            }
+            guard let secret = value("ARMORY_WEBHOOK_SECRET"), secret.utf8.count >= 16 else {
+                throw ConfigurationError("ARMORY_WEBHOOK_URL is set, so ARMORY_WEBHOOK_SECRET must be too (at least 16 characters): "
+                    + "notices are signed with it so the receiver can tell they are Armory's")
+            }
+            webhook = Webhook.Configuration(url: url, secret: secret)
+        }
     }
 
     /// Checks values that flags and variables may have set wrong.

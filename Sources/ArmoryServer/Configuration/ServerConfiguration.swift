@@ -79,6 +79,9 @@ public struct ServerConfiguration: Sendable {
     /// The secret decision ids are signed with (shared by every replica); `nil` means the one in
     /// `<dataDirectory>/decision-secret`, made on first start.
     public var decisionSecret: String?
+    /// Where guardrail breaches, sample-ratio mismatches and weight and status changes are sent
+    /// (`nil`: nowhere; the audit log has them all).
+    public var webhook: Webhook.Configuration?
     /// Extra folders of algorithm modules, after the executable's own and `ARMORY_MODULES_DIR`.
     public var moduleDirectories: [String] = []
     /// The demo catalog to seed into an empty store; `nil` seeds nothing.

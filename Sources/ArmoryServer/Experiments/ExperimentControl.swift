@@ -17,6 +17,15 @@ public struct ExperimentControl: Sendable {
 
     let registry: ExperimentRegistry
     let store: any StateStore
+    /// Told of every weight and status change made here.
+    let notifier: any Notifier
+
+    /// The changes to `registry`'s experiments, kept in `store`, told to `notifier`.
+    public init(registry: ExperimentRegistry, store: any StateStore, notifier: any Notifier = NoNotifier()) {
+        self.registry = registry
+        self.store = store
+        self.notifier = notifier
+    }
 
     /// The experiments served with an arm whose model parameter is `reference`: those an alias
     /// move changes, whose audit logs record it.
@@ -42,11 +51,14 @@ public struct ExperimentControl: Sendable {
                 throw ArmoryError(.conflict, .armsChanged, "weight version \(number) is for arms \(restored.arms.joined(separator: ", ")); "
                     + "the experiment now has \(arms.joined(separator: ", "))")
             }
+            // The restored version's dropped arms come back with it: a rollback to before a
+            // guardrail's drop is a person restoring the arm.
             let stored = try await store.appendWeightVersion(WeightVersion(
                 experimentID: experimentID, version: 0, configVersion: live.config.version, arms: arms, weights: restored.weights,
-                reason: .rollback, actor: actor, note: reason, createdAt: now
+                droppedArms: restored.droppedArms, reason: .rollback, actor: actor, note: reason, createdAt: now
             ))
             registry.publish(stored)
+            notifier.send(Notice(kind: .weightsChanged, experiment: experimentID, time: now, actor: actor, summary: reason, weights: stored))
             // Restored weights are meant to be served: a pin to one arm ends with them.
             if case .pinned = live.serving {
                 registry.publish(try await store.appendStatusChange(NewStatusChange(
@@ -65,6 +77,42 @@ public struct ExperimentControl: Sendable {
             _ = try await store.appendAuditEntry(NewAuditEntry(
                 experimentID: experimentID, actor: actor, action: "rollback", reason: reason, detail: "to_arm=\(arm)", createdAt: now))
         }
+        return try experiment(experimentID)
+    }
+
+    /// Restores `arm`, which a guardrail dropped: a new weight version gives it back the share
+    /// the file gives it (the other arms scaled to make room), and its guardrails count again
+    /// from the decisions made after this.
+    public func restore(_ experimentID: String, arm: String, actor: String, reason: String) async throws -> LiveExperiment {
+        let live = try experiment(experimentID)
+        guard live.experiment.arms.contains(where: { $0.name == arm }) else {
+            throw ArmoryError(.notFound, .unknownArm, "experiment '\(experimentID)' has no arm '\(arm)'; its arms are "
+                + live.experiment.arms.map(\.name).joined(separator: ", "))
+        }
+        guard live.weights.droppedArms.contains(arm) else {
+            let dropped = live.weights.droppedArms
+            throw ArmoryError(.conflict, .notDropped, "arm '\(arm)' of experiment '\(experimentID)' was not dropped by a guardrail; "
+                + (dropped.isEmpty ? "no arm is dropped" : "dropped: \(dropped.joined(separator: ", "))"))
+        }
+        let now = Date()
+        let arms = live.experiment.arms.map(\.name)
+        let dropped = live.weights.droppedArms.filter { $0 != arm }
+        let share = live.experiment.arms.first { $0.name == arm }?.weight ?? 0
+        let restoredShare = share > 0 ? share : 1 / Double(arms.count)
+        let current = live.effectiveWeights
+        let others = current.reduce(0, +)
+        let weights = zip(arms, current).map { name, weight in
+            name == arm ? restoredShare : others > 0 ? weight / others * (1 - restoredShare) : 0
+        }
+        let stored = try await store.appendWeightVersion(WeightVersion(
+            experimentID: experimentID, version: 0, configVersion: live.config.version, arms: arms,
+            weights: WeightVersion.normalized(weights, arms: arms, fallback: live.experiment.fallback), droppedArms: dropped,
+            reason: .restore, actor: actor, note: reason, createdAt: now))
+        registry.publish(stored)
+        _ = try await store.appendAuditEntry(NewAuditEntry(
+            experimentID: experimentID, actor: actor, action: "restore", reason: reason, detail: "arm=\(arm) new_version=\(stored.version)",
+            createdAt: now))
+        notifier.send(Notice(kind: .weightsChanged, experiment: experimentID, time: now, actor: actor, summary: reason, weights: stored))
         return try experiment(experimentID)
     }
 
@@ -98,6 +146,7 @@ public struct ExperimentControl: Sendable {
             experimentID: experimentID, status: status, actor: actor, reason: reason, createdAt: now)))
         _ = try await store.appendAuditEntry(NewAuditEntry(
             experimentID: experimentID, actor: actor, action: action, reason: reason, createdAt: now))
+        notifier.send(Notice(kind: .statusChanged, experiment: experimentID, time: now, actor: actor, summary: reason, status: status.rawValue))
         return try experiment(experimentID)
     }
 

@@ -110,9 +110,13 @@ extension ExperimentRegistry {
             // Same arms: the phase goes on. Weights edited in the file take effect as a manual change.
             let previousFile = configs.count >= 2 ? configs[configs.count - 2].experiment : phaseConfig
             if isNew, previousFile.weights != experiment.weights, let last = weights.last {
+                // Arms a guardrail dropped stay dropped: only a person's restore brings them back.
+                let arms = experiment.arms.map(\.name)
+                let edited = zip(arms, experiment.weights).map { last.droppedArms.contains($0) ? 0 : $1 }
                 weights.append(try await store.appendWeightVersion(WeightVersion(
-                    experimentID: experiment.id, version: last.version + 1, configVersion: config.version, arms: experiment.arms.map(\.name),
-                    weights: experiment.weights, reason: .manual, actor: actor, note: "weights changed in \(file)", createdAt: now
+                    experimentID: experiment.id, version: last.version + 1, configVersion: config.version, arms: arms,
+                    weights: WeightVersion.normalized(edited, arms: arms, fallback: experiment.fallback), droppedArms: last.droppedArms,
+                    reason: .manual, actor: actor, note: "weights changed in \(file)", createdAt: now
                 )))
             }
         } else {

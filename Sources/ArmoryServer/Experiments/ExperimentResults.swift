@@ -41,6 +41,15 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         public var timeouts: Int
         /// Of the fallbacks, those where the module threw.
         public var errors: Int
+        /// Whether a guardrail dropped the arm (weight 0 until a person restores it).
+        public var isDropped: Bool
+        /// The rate (or mean) with each weight version's period counted by its share of all
+        /// decisions; `nil` without data.
+        public var periodWeightedRate: Double?
+        /// P(best) from the period-weighted rates.
+        public var periodWeightedProbabilityBest: Double?
+        /// The weight a Thompson update from the period-weighted rates would give now.
+        public var periodWeightedWeight: Double?
     }
 
     /// An arm's decisions made by one trained model version (or, with `model` empty, by none:
@@ -74,11 +83,18 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     public var method: String?
     /// The arms, in the experiment's order.
     public var arms: [ArmResult]
-    /// The chi-square p-value of the arms' decision counts against the weights (small means the
-    /// split is not what the weights say: a bug in assignment or in event collection).
+    /// The chi-square p-value of the arms' decision counts against the weights each decision
+    /// was made with (small means the split is not what the weights say: a bug in assignment or
+    /// in event collection).
     public var srmPValue: Double?
     /// Why there is no p-value, when there is none.
     public var srmNote: String?
+    /// The sample-ratio check in full: counts, expected counts, state and action.
+    public var sampleRatio: SampleRatioState
+    /// How the policy totals rates: `pooled` or `period_weighted`.
+    public var rates: RateWeighting
+    /// Each guardrail's state for each arm it checks.
+    public var guardrails: [GuardrailResult]
     /// What a reader must know before trusting the numbers (an arm answered by its fallback
     /// more than ``fallbackWarningRate`` of the time).
     public var warnings: [String]
@@ -96,8 +112,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         }
     }
 
-    /// The results of `live` from its `aggregates`.
-    public init(live: LiveExperiment, aggregates: [ArmAggregate]) {
+    /// The results of `live` from its `aggregates` (per arm and weight version) and its weight
+    /// `versions`.
+    public init(live: LiveExperiment, aggregates: [ArmAggregate], versions: [WeightVersion]) {
         let experiment = live.experiment
         let prior = experiment.bandit?.prior ?? .uniform
         let observations = experiment.observations(from: aggregates)
@@ -105,6 +122,7 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         let complete = posteriors.compactMap { $0 }
         let analysis = complete.count == posteriors.count && !complete.isEmpty ? BestArmAnalysis.exact(complete) : nil
         let weights = live.effectiveWeights
+        let periods = WeightPeriods(experiment: experiment, aggregates: aggregates, versions: versions)
         self.experiment = experiment.id
         objective = experiment.objective
         status = live.statusName
@@ -112,6 +130,10 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         weightVersion = live.weights.version
         phaseStart = live.phaseStart
         method = analysis?.method.description
+        rates = experiment.rateWeighting
+        sampleRatio = SampleRatioState(periods: periods, settings: experiment.safety)
+        guardrails = GuardrailCheck(experiment: experiment).results(
+            periods, dropped: Set(live.weights.droppedArms), since: GuardrailCheck.restoredSince(versions))
         arms = experiment.arms.indices.map { index in
             let observation = observations[index]
             let interval = posteriors[index]?.credibleInterval(level: 0.95)
@@ -124,10 +146,14 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
                 posteriorMean: finite(posteriors[index]?.mean), intervalLow: finite(interval?.lowerBound), intervalHigh: finite(interval?.upperBound),
                 probabilityBest: finite(analysis?.probabilityBest[index]), expectedLoss: finite(analysis?.expectedLoss[index]), weight: weights[index],
                 fallbacks: observation.fallbacks, fallbackRate: observation.trials == 0 ? nil : Double(observation.fallbacks) / Double(observation.trials),
-                timeouts: observation.timeouts, errors: observation.errors
+                timeouts: observation.timeouts, errors: observation.errors, isDropped: live.weights.droppedArms.contains(observation.arm)
             )
         }
-        warnings = arms.compactMap { arm in
+        warnings = []
+        addPeriodWeighted(periods, live: live, observations: observations)
+        srmPValue = sampleRatio.pValue
+        srmNote = sampleRatio.pValue == nil ? sampleRatio.note : nil
+        warnings += arms.compactMap { arm in
             guard let rate = arm.fallbackRate, rate > Self.fallbackWarningRate, arm.arm != experiment.fallback else { return nil }
             return "arm '\(arm.arm)': \(Self.percent(rate)) of its decisions were answered by the fallback arm '\(experiment.fallback)' "
                 + "(\(arm.timeouts) timeouts, \(arm.errors) errors): its results are partly the fallback's"
@@ -138,15 +164,8 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
                     + "so it has no mean, posterior or P(best)"
             }
         }
-        // SRM compares counts with one set of weights; once weights moved within the phase,
-        // each decision had its own, and one set would flag a split that is correct.
-        if live.weights.reason != .initial {
-            srmNote = "not computed: the weights changed during the phase, so no single split is expected"
-        } else if let check = SampleRatioMismatch(observed: observations.map(\.trials), weights: weights) {
-            srmPValue = check.pValue
-        } else {
-            srmNote = "not computed: no decisions yet"
-        }
+        warnings += guardrails.filter { $0.state == .breached }.map { "guardrail \($0.metric.rawValue) (\($0.action.rawValue)): \($0.note)" }
+        if sampleRatio.state == .mismatch { warnings.append("sample ratio: \(sampleRatio.note)") }
     }
 
     /// The arms as CSV (RFC 4180), one row per arm, with a header.
@@ -173,6 +192,6 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
 }
 
 /// `value` when it is a finite number.
-private func finite(_ value: Double?) -> Double? {
+func finite(_ value: Double?) -> Double? {
     value.flatMap { $0.isFinite ? $0 : nil }
 }

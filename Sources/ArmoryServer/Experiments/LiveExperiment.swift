@@ -72,10 +72,9 @@ public final class LiveExperiment: Sendable {
         weights.arms == experiment.arms.map(\.name) ? weights.weights : experiment.weights
     }
 
-    /// Whether scheduled weight updates run: a running Thompson experiment that is not pinned.
-    public var isUpdating: Bool {
-        experiment.policy == .thompson && serving == .weighted
-    }
+    /// Whether the worker's cycles check it (and, for a Thompson experiment, move its traffic):
+    /// it is running by its weights, not paused or pinned to an arm.
+    public var isWatched: Bool { serving == .weighted }
 
     /// The status as the API shows it: `running`, `paused` or `pinned`.
     public var statusName: String {

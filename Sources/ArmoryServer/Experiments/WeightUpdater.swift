@@ -5,9 +5,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Moves traffic: for each running Thompson experiment due an update, reads every arm's totals
-/// from the metrics store (one query for all of them), runs the policy, appends the new
-/// ``WeightVersion`` to the state store and serves it. Runs only while holding the
+/// Moves traffic and keeps it safe: for each running experiment due a cycle (every
+/// `update_every`, every 5 minutes for a fixed split), reads every arm's totals
+/// per weight version from the metrics store (one query for all of them), runs the
+/// ``SafetyCheck``, then (unless it acted) the policy, appends the new ``WeightVersion`` to the
+/// state store and serves it. Runs only while holding the
 /// ``LeaderLock``, so one process updates at a time. When the metrics store fails, weights stay
 /// as they are, the failure is logged (once until it recovers) and counted, and the next cycle
 /// tries again.
@@ -20,6 +22,8 @@ public final class WeightUpdater: Service, Sendable {
         case waiting(String)
         /// Another process changed the experiment since this one last looked; next cycle.
         case skipped
+        /// A guardrail or the sample-ratio check paused the experiment, and why.
+        case paused(String)
     }
 
     private let registry: ExperimentRegistry
@@ -28,6 +32,9 @@ public final class WeightUpdater: Service, Sendable {
     private let lock: any LeaderLock
     private let interval: Duration
     private let metrics: ServerMetrics
+    private let notifier: any Notifier
+    private let history: PhaseWeightVersions
+    private let safety: SafetyCheck
     private let logger: Logger
     /// When each experiment last had its totals read, so one in burn-in is read once per
     /// `update_every`, not every cycle; and whether the last cycle failed (to log once).
@@ -36,8 +43,12 @@ public final class WeightUpdater: Service, Sendable {
     /// An updater of `registry`'s experiments.
     public init(
         registry: ExperimentRegistry, store: any StateStore, metricsStore: any MetricsStore, lock: any LeaderLock,
-        interval: Duration = .seconds(1), metrics: ServerMetrics, logger: Logger = Logger(label: "armory.updater")
+        interval: Duration = .seconds(1), metrics: ServerMetrics, notifier: any Notifier = NoNotifier(),
+        logger: Logger = Logger(label: "armory.updater")
     ) {
+        self.notifier = notifier
+        history = PhaseWeightVersions(store: store)
+        safety = SafetyCheck(registry: registry, store: store, notifier: notifier, metrics: metrics, logger: logger)
         self.registry = registry
         self.store = store
         self.metricsStore = metricsStore
@@ -67,16 +78,16 @@ public final class WeightUpdater: Service, Sendable {
     @discardableResult
     public func runCycle(now: Date) async -> [String: Outcome] {
         let due = registry.experiments.filter { live in
-            guard live.isUpdating, let settings = live.experiment.bandit else { return false }
-            let policy = ThompsonPolicy(settings: settings, objective: live.experiment.objective)
+            guard live.isWatched else { return false }
+            let every = live.experiment.checkEvery.timeInterval
             let lastRead = state.withLock { $0.lastRead[live.id] }
             let lastChange = live.weights.reason == .initial ? nil : live.weights.createdAt
-            return policy.isUpdateDue(lastUpdateAt: lastChange, now: now) && policy.isUpdateDue(lastUpdateAt: lastRead, now: now)
+            return [lastChange, lastRead].allSatisfy { $0.map { now.timeIntervalSince($0) >= every } ?? true }
         }
         guard !due.isEmpty else { return [:] }
         do {
             let heads = try await store.historyHeads()
-            let aggregates = try await metricsStore.aggregates(due.map { ExperimentPhase(experiment: $0.id, since: $0.phaseStart) })
+            let aggregates = try await metricsStore.periodAggregates(due.map { ExperimentPhase(experiment: $0.id, since: $0.phaseStart) })
             var outcomes: [String: Outcome] = [:]
             for live in due {
                 outcomes[live.id] = try await update(live, aggregates: aggregates, head: heads[live.id], now: now)
@@ -114,11 +125,24 @@ public final class WeightUpdater: Service, Sendable {
         if let head, head.weightVersion != live.weights.version || head.statusVersion != (live.statusChange?.version ?? 0) {
             return .skipped
         }
+        let versions = try await history.versions(of: live)
+        let periods = WeightPeriods(experiment: live.experiment, aggregates: aggregates, versions: versions)
+        switch try await safety.run(live, periods: periods, versions: versions, now: now) {
+        case .dropped(let version)?:
+            metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "guardrail")])
+            return .updated(version)
+        case .paused(let reason)?:
+            return .paused(reason)
+        case nil:
+            break
+        }
+        guard let settings = live.experiment.bandit else { return .waiting("a fixed split: weights move only by guardrails and people") }
         let observations = live.experiment.observations(from: aggregates)
-        let policy = ThompsonPolicy(settings: live.experiment.bandit!, objective: live.experiment.objective)
+        let policy = ThompsonPolicy(settings: settings, objective: live.experiment.objective)
         var previous = live.weights
         previous.configVersion = live.config.version
-        switch policy.update(after: previous, observations: observations, startedAt: live.phaseStart, now: now,
+        let posteriors = settings.rates == .periodWeighted ? periods.posteriors(prior: settings.prior) : nil
+        switch policy.update(after: previous, observations: observations, posteriors: posteriors, startedAt: live.phaseStart, now: now,
                              seed: UInt64.random(in: .min ... .max), actor: "worker") {
         case .unchanged(let reason):
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "waiting")])
@@ -132,6 +156,8 @@ public final class WeightUpdater: Service, Sendable {
         case .updated(let proposed):
             let stored = try await store.appendWeightVersion(proposed)
             registry.publish(stored)
+            notifier.send(Notice(kind: .weightsChanged, experiment: live.id, time: now, actor: "worker",
+                                 summary: "new weights (version \(stored.version))", weights: stored))
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "updated")])
             logger.info("new weights", metadata: [
                 "experiment": "\(live.id)", "version": "\(stored.version)",

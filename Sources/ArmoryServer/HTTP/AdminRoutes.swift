@@ -1,7 +1,7 @@
 import ArmoryCore
 import Hummingbird
 
-/// The routes that change experiments (roll back, pause, resume, reload) and move model
+/// The routes that change experiments (roll back, restore an arm, pause, resume, reload) and move model
 /// aliases, all behind ``AdminAuthentication``; each asks for a reason and is recorded in the
 /// audit log.
 struct AdminRoutes {
@@ -18,6 +18,15 @@ struct AdminRoutes {
             let target = try body.rollbackTarget()
             let live = try await control.rollback(id, to: target, actor: try body.actorName(), reason: try body.requiredReason())
             context.logger.notice("experiment rolled back", metadata: ["experiment": "\(id)", "target": "\(target)"])
+            return try APIJSON.response(ExperimentSummary(live))
+        }
+        routes.post("/v1/experiments/:id/arms/:arm/restore") { request, context in
+            let id = try RouteParameters.experimentID(context)
+            let arm = context.parameters.get("arm") ?? ""
+            let body = try await APIJSON.decode(ChangeRequest.self, from: request)
+            try body.refuseTarget()
+            let live = try await control.restore(id, arm: arm, actor: try body.actorName(), reason: try body.requiredReason())
+            context.logger.notice("arm restored", metadata: ["experiment": "\(id)", "arm": "\(arm)"])
             return try APIJSON.response(ExperimentSummary(live))
         }
         addStatusChange("pause", to: routes, change: control.pause)

@@ -25,6 +25,8 @@ public struct ArmoryAPI: Sendable {
     let failures: ArmFailureCounts
     let metrics: ServerMetrics
     let adminToken: String
+    /// Told of the changes the admin routes make.
+    var notifier: any Notifier = NoNotifier()
 
     /// The router, with every route this role serves.
     public func makeRouter() -> Router<BasicRequestContext> {
@@ -39,7 +41,7 @@ public struct ArmoryAPI: Sendable {
             router.addRoutes(ServingRoutes(recommendations: recommendations, ingest: ingest).collection)
             router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore).collection)
             router.addRoutes(ModelRoutes(models: models).collection)
-            router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store), models: models, adminToken: adminToken).collection)
+            router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store, notifier: notifier), models: models, adminToken: adminToken).collection)
         }
         served.set(router.routes.map { APIRoute(method: $0.method.rawValue, path: $0.path.description) })
         return router

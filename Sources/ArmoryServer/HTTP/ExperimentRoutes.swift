@@ -44,7 +44,9 @@ struct ExperimentRoutes {
         }
         var results: ExperimentResults
         do {
-            results = ExperimentResults(live: live, aggregates: try await metricsStore.aggregates([ExperimentPhase(experiment: live.id, since: live.phaseStart)]))
+            let phase = ExperimentPhase(experiment: live.id, since: live.phaseStart)
+            results = ExperimentResults(live: live, aggregates: try await metricsStore.periodAggregates([phase]),
+                                        versions: try await store.weightVersions(of: live.id))
             if !live.recommender.models.isEmpty {
                 results.split(byModel: try await metricsStore.modelAggregates(experiment: live.id, since: live.phaseStart),
                               objective: live.experiment.objective)

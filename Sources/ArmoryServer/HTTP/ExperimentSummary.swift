@@ -15,6 +15,8 @@ public struct ExperimentSummary: Sendable, Codable {
         public var weight: Double
         /// The weight the file declares.
         public var configuredWeight: Double
+        /// Whether a guardrail dropped it (weight 0 until a person restores it).
+        public var isDropped: Bool
     }
 
     /// The Thompson sampling settings.
@@ -52,6 +54,8 @@ public struct ExperimentSummary: Sendable, Codable {
     public var phaseStart: Date
     public var arms: [ArmSummary]
     public var bandit: BanditSummary?
+    /// The guardrails, as `metric (direction, tolerance, action)`, in file order.
+    public var guardrails: [String]
     public var lastStatusChange: StatusSummary?
 
     init(_ live: LiveExperiment) {
@@ -74,13 +78,14 @@ public struct ExperimentSummary: Sendable, Codable {
         arms = experiment.arms.indices.map { index in
             let arm = experiment.arms[index]
             return ArmSummary(name: arm.name, algorithm: arm.algorithm, params: arm.parameters.mapValues(PlainParameter.init),
-                              weight: weights[index], configuredWeight: arm.weight)
+                              weight: weights[index], configuredWeight: arm.weight, isDropped: live.weights.droppedArms.contains(arm.name))
         }
         bandit = experiment.bandit.map {
             BanditSummary(updateEvery: DurationText.format($0.updateEvery), minTrialsPerArm: $0.minTrialsPerArm,
                           minDuration: DurationText.format($0.minDuration), minWeight: $0.minWeight,
                           priorAlpha: $0.prior.alpha, priorBeta: $0.prior.beta)
         }
+        guardrails = experiment.guardrails.map(\.summary)
         lastStatusChange = live.statusChange.map {
             StatusSummary(status: $0.status.rawValue, pinnedArm: $0.pinnedArm, actor: $0.actor, reason: $0.reason, at: $0.createdAt)
         }
