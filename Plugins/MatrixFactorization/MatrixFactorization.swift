@@ -50,7 +50,7 @@ public struct MatrixFactorization: ModelServingAlgorithm {
     /// The `limit` movies with the highest scores for `vector`, best first, leaving out the
     /// `skipping` rows. Every movie is scored; only a score that would enter the list so far is
     /// offered to it (a handful of the catalog's movies), which keeps the scan a tight loop.
-    func best(_ limit: Int, for vector: [Float], skipping skipping: [Bool]) -> [ScoredItem] {
+    func best(_ limit: Int, for vector: [Float], skipping: [Bool]) -> [ScoredItem] {
         var top = TopItems(limit: limit)
         var threshold = -Float.infinity
         let (f, count) = (model.factors, model.movieIDs.count)

@@ -73,10 +73,6 @@ private func benchmarkModelServing(store: any StateStore, models: ModelRegistry,
         report("models: matrix-factorization, \(warm ? "warm" : "cold"), p50 / p99", "\(microseconds(p50)) / \(microseconds(p99))",
                target: "p50 ≤ \(warm ? "" : "history's + ")100 µs (history \(microseconds(baseline.p50)))", verdict: p50 <= limit)
     }
-    let empty = InMemoryDataSource(catalog: try await data.catalog().movies)
-    let bare = try await timings(users.count) { index in
-        sink += Double(try await algorithm.recommend(RecommendationRequest(userID: users[index], limit: 10), data: empty).count)
-    }
     let newcomer = UserEvent(userID: "bench-new-user", movieID: 17, time: Date())
     try await store.appendViews([newcomer, UserEvent(userID: "bench-new-user", movieID: 42, time: Date())])
     data.forgetHistory(of: "bench-new-user")

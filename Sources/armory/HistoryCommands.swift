@@ -66,7 +66,9 @@ struct AuditCommand: AsyncParsableCommand {
             let log = try APIJSON.responseDecoder.decode(AuditLog.self, from: data)
             var table = TextTable(header: ["when", "actor", "action", "reason", "detail"], leftAligned: [0, 1, 2, 3, 4])
             for entry in log.entries {
-                table.rows.append([entry.createdAt.formatted(.iso8601), entry.actor, entry.action, entry.reason, entry.detail])
+                // A guardrail's or a sample-ratio check's evidence is JSON: whole in --format json.
+                let detail = entry.detail.hasPrefix("{") ? "(evidence: --format json)" : entry.detail
+                table.rows.append([entry.createdAt.formatted(.iso8601), entry.actor, entry.action, entry.reason, detail])
             }
             print(table.rendered)
         }

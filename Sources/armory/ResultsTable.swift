@@ -50,7 +50,7 @@ struct ResultsTable {
             }
             let interval = evidence.map { "[\(change($0.intervalLow)), \(change($0.intervalHigh))]" } ?? "-"
             let state = result.state == .breached ? "BREACHED (\(result.action.rawValue))" : result.state.rawValue
-            table.rows.append(["\(result.guardrail + 1). \(result.metric.rawValue)", result.arm, result.reference, state,
+            table.rows.append(["\(result.guardrail). \(result.metric.rawValue)", result.arm, result.reference, state,
                                change(evidence?.change), interval, change(evidence?.threshold)])
         }
         let waiting = results.guardrails.filter { $0.state == .waiting }.map { "  \($0.arm), \($0.metric.rawValue): \($0.note)" }

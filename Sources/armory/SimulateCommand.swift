@@ -110,7 +110,7 @@ extension SimulateCommand {
         configuration.guardrailRates = try armRates(guardrailRates, option: "--guardrail-rates")
         guard changeAt >= 0, changeAt <= 1 else { throw ValidationError("--change-at must be in [0, 1]") }
         guard leak >= 0, leak < 1 else { throw ValidationError("--leak must be at least 0 and below 1") }
-        guard alpha > 0, alpha <= 0.5 else { throw ValidationError("--alpha must be above 0 and at most 0.5") }
+        guard alpha >= 0.000001, alpha <= 0.5 else { throw ValidationError("--alpha must be between 0.000001 and 0.5") }
         guard minTrials >= 1 else { throw ValidationError("--min-trials must be at least 1") }
         configuration.changeAt = changeAt
         configuration.leak = leak

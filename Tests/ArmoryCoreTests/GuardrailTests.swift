@@ -124,15 +124,21 @@ struct GuardrailTests {
         #expect(check.results(periods).first?.state == .breached, "without the restore, all of them count")
     }
 
+    static func units(_ arm: String, _ count: Int, version: Int) -> FirstAssignment {
+        FirstAssignment(experiment: "guarded", arm: arm, weightVersion: version, units: count)
+    }
+
     /// Expected counts worked by hand; p-values from `scipy.stats.chi2.sf` (tolerance 1e-9).
-    @Test("the sample-ratio check expects each weight version's share of its own decisions")
+    @Test("the sample-ratio check counts each user once and expects each weight version's share of its new users")
     func movingWeightsSampleRatio() throws {
         let experiment = Self.experiment([])
         let versions = [Self.version(1, [0.5, 0.5]), Self.version(2, [0.2, 0.8])]
-        let rows = [Self.totals("control", trials: 530, version: 1), Self.totals("treatment", trials: 470, version: 1),
-                    Self.totals("control", trials: 380, version: 2), Self.totals("treatment", trials: 1_620, version: 2)]
-        let periods = WeightPeriods(experiment: experiment, aggregates: rows, versions: versions)
-        #expect(periods.expectedTrials == [900, 2_100] && periods.observedTrials == [910, 2_090])
+        // Decisions are no part of it: a user with a thousand decisions is one user.
+        let decisions = [Self.totals("control", trials: 90_000, version: 1), Self.totals("treatment", trials: 10, version: 1)]
+        let assignments = [Self.units("control", 530, version: 1), Self.units("treatment", 470, version: 1),
+                           Self.units("control", 380, version: 2), Self.units("treatment", 1_620, version: 2)]
+        let periods = WeightPeriods(experiment: experiment, aggregates: decisions, versions: versions, assignments: assignments)
+        #expect(periods.expectedUnits == [900, 2_100] && periods.observedUnits == [910, 2_090])
         let check = try #require(periods.sampleRatioMismatch)
         #expect(abs(check.pValue - 0.6903283294641935) < 1e-9 && check.degreesOfFreedom == 1)
         // The same counts against the weights in force alone (0.2/0.8) would be a glaring mismatch.
@@ -141,18 +147,21 @@ struct GuardrailTests {
         #expect(state.state == .ok && state.action == .pause && state.periods == 2)
 
         let three = Self.experiment([], arms: ["a", "b", "c"])
-        let threeRows = [("a", 310, 1), ("b", 300, 1), ("c", 290, 1), ("a", 90, 2), ("b", 330, 2), ("c", 580, 2)]
-            .map { ArmAggregate(experiment: "guarded", arm: $0.0, trials: $0.1, clicked: 0, converted: 0, engagementSum: 0,
-                                engagementSumOfSquares: 0, weightVersion: $0.2) }
-        let threePeriods = WeightPeriods(experiment: three, aggregates: threeRows, versions: [
+        let threeUnits = [("a", 310, 1), ("b", 300, 1), ("c", 290, 1), ("a", 90, 2), ("b", 330, 2), ("c", 580, 2)]
+            .map { FirstAssignment(experiment: "guarded", arm: $0.0, weightVersion: $0.2, units: $0.1) }
+        let threePeriods = WeightPeriods(experiment: three, aggregates: [], versions: [
             Self.version(1, [1, 1, 1].map { $0 / 3 }, arms: ["a", "b", "c"]), Self.version(2, [0.1, 0.3, 0.6], arms: ["a", "b", "c"]),
-        ])
+        ], assignments: threeUnits)
         #expect(abs(try #require(threePeriods.sampleRatioMismatch).pValue - 0.2865047968601901) < 1e-9)
-        // Traffic to an arm a version gave no weight is a mismatch at once.
-        let leaked = WeightPeriods(experiment: experiment, aggregates: [Self.totals("control", trials: 10), Self.totals("treatment", trials: 1)],
-                                   versions: [Self.version(1, [1, 0])])
+        // Users in an arm a version gave no weight are a mismatch at once.
+        let leaked = WeightPeriods(experiment: experiment, aggregates: [], versions: [Self.version(1, [1, 0])],
+                                   assignments: [Self.units("control", 10, version: 1), Self.units("treatment", 1, version: 1)])
         #expect(leaked.sampleRatioMismatch?.pValue == 0)
         #expect(SampleRatioState(periods: leaked, settings: SafetySettings()).state == .mismatch)
+        // Too few users to test: waiting, whatever the split.
+        let few = WeightPeriods(experiment: experiment, aggregates: [], versions: versions,
+                                assignments: [Self.units("control", 4, version: 1), Self.units("treatment", 1, version: 1)])
+        #expect(SampleRatioState(periods: few, settings: SafetySettings()).state == .waiting)
     }
 
     /// Worked in Python: each period counts by its share of all decisions (200 and 400).
@@ -172,6 +181,34 @@ struct GuardrailTests {
         let posterior = try #require(periods.posteriors(prior: .uniform)[0])
         #expect(abs(posterior.mean - control.mean) < 0.005, "the matched Beta keeps the mean (up to the prior's pull)")
         #expect(abs(posterior.standardDeviation - control.variance.squareRoot()) < 0.001)
+
+        // An arm with no success yet keeps the weight of its 1,000 decisions: its posterior is
+        // Beta(1, 1 + 1000) (mean 0.001), not the prior's 0.5, which would win it the traffic.
+        let none = [Self.totals("control", trials: 1_000, converted: 0, version: 1), Self.totals("treatment", trials: 1_000, converted: 50, version: 1)]
+        let nonePeriods = WeightPeriods(experiment: experiment, aggregates: none, versions: [Self.version(1, [0.5, 0.5])])
+        let zero = try #require(nonePeriods.posteriors(prior: .uniform)[0])
+        #expect(zero.mean < 0.002 && zero.mean > 0, "\(zero.mean)")
+        let pooled = try #require(ArmObservation(arm: "control", trials: 1_000, successes: 0).posterior(for: .conversion, prior: .uniform))
+        #expect(abs(zero.mean - pooled.mean) < 1e-6, "one period: the same as pooled")
+    }
+
+    @Test("a guardrail never acts on a metric that has not varied, nor on a too-small alpha")
+    func degenerateInputs() throws {
+        var guardrail = Guardrail(metric: .engagement, tolerance: .relative(0.1), action: .dropArm, minTrials: 30)
+        let experiment = Self.experiment([guardrail])
+        // The arm's engagement is all zeros; the reference has one value: no spread to test with.
+        let rows = [ArmAggregate(experiment: "guarded", arm: "control", trials: 100, clicked: 0, converted: 0, engagementSum: 5,
+                                 engagementSumOfSquares: 25, weightVersion: 1),
+                    ArmAggregate(experiment: "guarded", arm: "treatment", trials: 100, clicked: 0, converted: 0, engagementSum: 0,
+                                 engagementSumOfSquares: 0, weightVersion: 1)]
+        let periods = WeightPeriods(experiment: experiment, aggregates: rows, versions: [Self.version(1, [0.5, 0.5])])
+        let result = try #require(GuardrailCheck(experiment: experiment).results(periods).first)
+        #expect(result.state == .ok || result.state == .waiting)
+        #expect(result.state != .breached)
+        guardrail.tolerance = .absolute(0)
+        var tiny = Self.experiment([guardrail], arms: ["a", "b", "c"], alpha: 5e-324)
+        tiny.safety.alpha = 5e-324
+        #expect(GuardrailCheck(experiment: tiny).alpha > 0, "clamped: the test's precondition holds")
     }
 
     @Test("Thompson keeps a dropped arm at weight 0 and splits the rest by P(best)")

@@ -111,7 +111,7 @@ let malformedCases: [MalformedCase] = [
     MalformedCase(name: "guardrail action unknown", yaml: validYAML + "\nguardrails:\n  - metric: ctr\n    action: rollback\n",
                   expected: "rail.yaml:13:13: guardrails[0].action: must be one of alert | drop_arm | pause, not a string ('rollback')"),
     MalformedCase(name: "safety alpha out of range", yaml: validYAML + "\nsafety:\n  alpha: 2\n",
-                  expected: "rail.yaml:12:10: safety.alpha: must be above 0 and at most 0.5 (the chance of any false action), not 2.0"),
+                  expected: "rail.yaml:12:10: safety.alpha: must be between 0.000001 and 0.5 (the chance of any false action), not 2.0"),
     MalformedCase(name: "rate weighting unknown", yaml: thompsonYAML + "\nbandit:\n  rates: weighted\n",
                   expected: "rail.yaml:13:10: bandit.rates: must be one of pooled | period_weighted, not a string ('weighted')"),
 ]

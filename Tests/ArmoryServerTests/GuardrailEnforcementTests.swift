@@ -41,10 +41,10 @@ struct GuardrailEnforcementTests {
             let id = "\(arm)-v\(version)-\(index)"
             let time = start.addingTimeInterval(1 + Double(index) / 1_000)
             var events = [Event(eventID: id, type: .impression, time: time, decisionID: id, experiment: experiment, arm: arm,
-                                configVersion: 1, weightVersion: version, userID: "u\(index)", moduleFailure: index < errors ? .error : nil)]
+                                configVersion: 1, weightVersion: version, userID: "\(arm)-\(index)", moduleFailure: index < errors ? .error : nil)]
             if index < clicks {
                 events.append(Event(eventID: id + "-c", type: .click, time: time, decisionID: id, experiment: experiment, arm: arm,
-                                    configVersion: 1, weightVersion: version, decisionTime: time, userID: "u\(index)", movieID: 1))
+                                    configVersion: 1, weightVersion: version, decisionTime: time, userID: "\(arm)-\(index)", movieID: 1))
             }
             return events
         }
@@ -95,7 +95,8 @@ struct GuardrailEnforcementTests {
             let versions = try await store.weightVersions(of: "guarded")
             let results = ExperimentResults(live: try #require(registry.experiment("guarded")),
                                             aggregates: try await metricsStore.periodAggregates([ExperimentPhase(experiment: "guarded", since: live.phaseStart)]),
-                                            versions: versions)
+                                            versions: versions,
+                                            assignments: try await metricsStore.firstAssignments([ExperimentPhase(experiment: "guarded", since: live.phaseStart)]))
             #expect(results.guardrails.map(\.state) == [.dropped, .dropped] && results.arms[1].isDropped && results.arms[1].weight == 0)
 
             // A person restores it: nothing counts against it until new decisions arrive.

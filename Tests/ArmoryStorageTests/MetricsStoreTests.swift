@@ -68,6 +68,29 @@ extension UsesClickHouse {
             }
         }
 
+        @Test("first assignments: each user once, in the arm and weight version of their first decision in the phase",
+              arguments: MetricsKind.allCases)
+        func firstAssignments(kind: MetricsKind) async throws {
+            try await TestMetrics.withFreshStore(kind) { store in
+                func impression(_ id: String, user: String, arm: String, version: Int, at offset: Double, experiment: String = "split") -> Event {
+                    Event(eventID: id, type: .impression, time: Self.start.addingTimeInterval(offset), decisionID: id, experiment: experiment,
+                          arm: arm, configVersion: 1, weightVersion: version, userID: user)
+                }
+                try await store.insert([
+                    impression("d1", user: "ana", arm: "a", version: 1, at: 10), impression("d2", user: "ana", arm: "b", version: 2, at: 7_200),
+                    impression("d3", user: "bo", arm: "b", version: 2, at: 7_300),
+                    impression("d4", user: "cy", arm: "b", version: 1, at: 20), impression("d5", user: "cy", arm: "b", version: 1, at: 30),
+                    impression("d6", user: "cy", arm: "b", version: 1, at: 40),
+                    impression("d7", user: "dee", arm: "a", version: 1, at: -50),   // before the phase: counts from d8
+                    impression("d8", user: "dee", arm: "b", version: 2, at: 7_400),
+                    impression("d9", user: "ana", arm: "a", version: 1, at: 10, experiment: "other"),
+                ])
+                let rows = try await store.firstAssignments([ExperimentPhase(experiment: "split", since: Self.start)])
+                #expect(rows.map { "\($0.arm) v\($0.weightVersion): \($0.units)" } == ["a v1: 1", "b v1: 1", "b v2: 2"])
+                #expect(rows.allSatisfy { $0.experiment == "split" })
+            }
+        }
+
         @Test("late outcomes and replays for decisions of an hour already totalled count, and count once",
               arguments: MetricsKind.allCases)
         func lateEvents(kind: MetricsKind) async throws {

@@ -79,10 +79,10 @@ extension DecodingState {
             return settings
         }
         if let node = fields["alpha"]?.value, let alpha = reader.number(node, field: "safety.alpha") {
-            if alpha > 0 && alpha <= 0.5 {
+            if alpha >= 0.000001 && alpha <= 0.5 {
                 settings.alpha = alpha
             } else {
-                reader.report("must be above 0 and at most 0.5 (the chance of any false action), not \(alpha)", at: node.mark, field: "safety.alpha")
+                reader.report("must be between 0.000001 and 0.5 (the chance of any false action), not \(alpha)", at: node.mark, field: "safety.alpha")
             }
         }
         if let node = fields["on_mismatch"]?.value,

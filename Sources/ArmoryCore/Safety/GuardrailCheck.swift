@@ -14,7 +14,7 @@ public struct GuardrailResult: Sendable, Hashable, Codable {
         case dropped
     }
 
-    /// The guardrail's position in the file's list.
+    /// The guardrail's position in the file's list, counted from 1.
     public var guardrail: Int
     /// Its metric.
     public var metric: Guardrail.Metric
@@ -72,7 +72,9 @@ public struct GuardrailCheck: Sendable {
     public init(experiment: Experiment) {
         self.experiment = experiment
         let tests = Double(max(experiment.guardrails.count * (experiment.arms.count - 1), 1))
-        alpha = experiment.safety.alpha / tests
+        // The file's alpha is at least 1e-6 and there are at most 20 × 99 tests; the clamp keeps
+        // an experiment built in code (the simulator's, a test's) from reaching 0.
+        alpha = min(max(experiment.safety.alpha / tests, 1e-12), 0.5)
         sequence = ConfidenceSequence(alpha: alpha)
     }
 
@@ -85,7 +87,7 @@ public struct GuardrailCheck: Sendable {
             return experiment.arms.indices.compactMap { armIndex -> GuardrailResult? in
                 let arm = experiment.arms[armIndex].name
                 guard arm != reference, let referenceIndex = experiment.arms.firstIndex(where: { $0.name == reference }) else { return nil }
-                var result = GuardrailResult(guardrail: index, metric: guardrail.metric, action: guardrail.action, arm: arm,
+                var result = GuardrailResult(guardrail: index + 1, metric: guardrail.metric, action: guardrail.action, arm: arm,
                                              reference: reference, state: .waiting, note: "")
                 if dropped.contains(arm) {
                     result.state = .dropped
@@ -129,6 +131,12 @@ public struct GuardrailCheck: Sendable {
             // The delta method's variance of a ratio of independent means.
             variance = (armSample.varianceOfMean + ratio * ratio * referenceSample.varianceOfMean) / (referenceSample.mean * referenceSample.mean)
             threshold = tolerance
+        }
+        // No spread yet (a mean of values that never varied) says nothing about uncertainty, and a
+        // value too close to 0 to divide by says nothing at all: neither may act.
+        guard variance > 0, variance.isFinite, change.isFinite else {
+            result.note = "the \(guardrail.metric.rawValue) values have not varied yet, so the test has nothing to go on"
+            return
         }
         let halfWidth = sequence.halfWidth(variance: variance, sampleSize: arm.trials + reference.trials)
         let isHarmful: Bool

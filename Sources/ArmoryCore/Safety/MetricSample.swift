@@ -8,6 +8,8 @@ public struct MetricSample: Sendable, Hashable {
     /// The variance of one decision's value. For a rate, p̃(1 − p̃) with p̃ = (k + ½)/(n + 1),
     /// so that a rate of exactly 0 or 1 still carries the uncertainty of a finite sample.
     public var variance: Double
+    /// p̃ for a rate, the mean for any other metric: the mean the variance belongs to.
+    public var smoothedMean: Double
 
     /// The sample of `metric` in `totals`, or `nil` with no decisions (fewer than two for a
     /// mean of any values) or totals that are not finite numbers.
@@ -21,6 +23,7 @@ public struct MetricSample: Sendable, Hashable {
             guard totals.trials >= 2, totals.engagementSum.isFinite, totals.engagementSumOfSquares.isFinite else { return nil }
             mean = totals.engagementSum / n
             variance = max((totals.engagementSumOfSquares - n * mean * mean) / (n - 1), 0)
+            smoothedMean = mean
             return
         case .ctr: count = totals.clicked
         case .conversion: count = totals.converted
@@ -30,8 +33,8 @@ public struct MetricSample: Sendable, Hashable {
         }
         let successes = Double(min(max(count, 0), totals.trials))
         mean = successes / n
-        let smoothed = (successes + 0.5) / (n + 1)
-        variance = smoothed * (1 - smoothed)
+        smoothedMean = (successes + 0.5) / (n + 1)
+        variance = smoothedMean * (1 - smoothedMean)
     }
 
     /// The variance of the mean.

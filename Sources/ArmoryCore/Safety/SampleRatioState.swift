@@ -1,11 +1,12 @@
 import Foundation
 
-/// The sample-ratio check of an experiment's phase against the weights each decision was made
-/// with (``WeightPeriods``): what the results show and a mismatch's audit entry records.
+/// The sample-ratio check of an experiment's phase: each unit counted once, in the arm of its
+/// first decision, against the weights that decision was made with (``WeightPeriods``): what the
+/// results show and a mismatch's audit entry records.
 public struct SampleRatioState: Sendable, Hashable, Codable {
     /// Where the check stands.
     public enum State: String, Sendable, Hashable, Codable {
-        /// Too few decisions: some arm expects fewer than 5.
+        /// Too few units: some arm expects fewer than 5.
         case waiting
         /// The split fits the weights.
         case ok
@@ -21,40 +22,41 @@ public struct SampleRatioState: Sendable, Hashable, Codable {
     public var chiSquare: Double?
     /// Its degrees of freedom.
     public var degreesOfFreedom: Int?
-    /// Each arm's decisions, in arm order.
+    /// Each arm's units (users), counted at their first decision, in arm order.
     public var observed: [Int]
-    /// Each arm's expected decisions: Σ over weight versions of (decisions made with it × the
+    /// Each arm's expected units: Σ over weight versions of (units first assigned with it × the
     /// arm's weight in it).
     public var expected: [Double]
     /// The p-value below which the split counts as mismatched.
     public var threshold: Double
     /// What a mismatch does.
     public var action: SafetySettings.MismatchAction
-    /// Weight versions the decisions were made with, in the phase.
+    /// Weight versions units were first assigned with, in the phase.
     public var periods: Int
     /// Why, for people.
     public var note: String
 
     /// The check of `periods` under `settings`.
     public init(periods: WeightPeriods, settings: SafetySettings) {
-        observed = periods.observedTrials
-        expected = periods.expectedTrials
+        observed = periods.observedUnits
+        expected = periods.expectedUnits
         threshold = settings.mismatchPValue
         action = settings.onMismatch
-        self.periods = periods.periods.count
+        self.periods = periods.assignmentPeriods
         let check = periods.sampleRatioMismatch
         pValue = check.map(\.pValue)
         chiSquare = check.flatMap { $0.chiSquare.isFinite ? $0.chiSquare : nil }
         degreesOfFreedom = check?.degreesOfFreedom
         guard let check, periods.expectsEnough() || check.pValue == 0 else {
             state = .waiting
-            note = "waiting: every arm needs to expect at least 5 decisions"
+            note = "waiting: every arm needs to expect at least 5 users"
             return
         }
         state = check.pValue < settings.mismatchPValue ? .mismatch : .ok
-        let summary = "chi-square p = \(check.pValue.formatted(.number.precision(.significantDigits(3)))) over \(periods.periods.count) weight version(s)"
+        let summary = "chi-square p = \(check.pValue.formatted(.number.precision(.significantDigits(3)))) on \(observed.reduce(0, +)) users "
+            + "over \(self.periods) weight version(s)"
         note = state == .mismatch
-            ? "mismatch: the arms' decision counts do not fit the weights they were made with (\(summary)); assignment or event collection is broken"
+            ? "mismatch: the arms' users do not fit the weights they were assigned with (\(summary)); assignment or event collection is broken"
             : "ok: \(summary)"
     }
 }

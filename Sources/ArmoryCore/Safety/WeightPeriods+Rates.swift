@@ -5,6 +5,9 @@ extension WeightPeriods {
     public struct WeightedMean: Sendable, Hashable, Codable {
         /// The period-weighted mean.
         public var mean: Double
+        /// The same of each period's p̃ (see ``MetricSample/smoothedMean``): the mean the variance
+        /// belongs to.
+        public var smoothedMean: Double
         /// Its variance.
         public var variance: Double
         /// The arm's decisions in all periods.
@@ -20,19 +23,22 @@ extension WeightPeriods {
             let total = samples.reduce(0) { $0 + $1.share }
             guard total > 0 else { return nil }
             var mean = 0.0
+            var smoothed = 0.0
             var variance = 0.0
             for (share, sample) in samples {
                 let weight = share / total
                 mean += weight * sample.mean
+                smoothed += weight * sample.smoothedMean
                 variance += weight * weight * sample.varianceOfMean
             }
-            return WeightedMean(mean: mean, variance: variance, trials: samples.reduce(0) { $0 + $1.sample.trials })
+            return WeightedMean(mean: mean, smoothedMean: smoothed, variance: variance, trials: samples.reduce(0) { $0 + $1.sample.trials })
         }
     }
 
     /// Each arm's posterior from its period-weighted mean, in arm order (`nil` without data).
-    /// A rate's is the Beta whose mean and variance match: the prior plus an effective sample
-    /// of n = m(1 − m) / variance decisions with m·n successes. A mean's is N(mean, variance).
+    /// A rate's is the prior plus an effective sample of n = p̃(1 − p̃) / variance decisions
+    /// with m·n successes (p̃ the smoothed mean the variance was computed from, so an arm with no
+    /// successes yet keeps the weight of its decisions). A mean's is N(mean, variance).
     public func posteriors(prior: BetaPrior) -> [ArmPosterior?] {
         let objective = experiment.objective
         return weightedMeans(of: Guardrail.Metric(objective)).map { weighted in
@@ -41,7 +47,7 @@ extension WeightPeriods {
                 return .normal(Normal(mean: weighted.mean, standardDeviation: weighted.variance.squareRoot()))
             }
             let mean = min(max(weighted.mean, 0), 1)
-            let effective = max(mean * (1 - mean), 1e-12) / weighted.variance
+            let effective = weighted.smoothedMean * (1 - weighted.smoothedMean) / weighted.variance
             return .beta(Beta(alpha: prior.alpha + mean * effective, beta: prior.beta + (1 - mean) * effective))
         }
     }

@@ -101,7 +101,9 @@ private struct RunState {
     }
 
     var result: BanditSimulation.Run {
-        let cut = WeightPeriods(experiment: experiment, aggregates: periods, versions: versions)
+        // Each simulated decision is a user of its own: its first assignment is its only one.
+        let assignments = periods.map { FirstAssignment(experiment: $0.experiment, arm: $0.arm, weightVersion: $0.weightVersion, units: $0.trials) }
+        let cut = WeightPeriods(experiment: experiment, aggregates: periods, versions: versions, assignments: assignments)
         return BanditSimulation.Run(
             cumulativeRegret: regret, finalWeights: weights, decisionsToConfidence: decisionsToConfidence,
             decisionsToGuardrail: decisionsToGuardrail, droppedArms: dropped.sorted(), sampleRatioPValue: cut.sampleRatioMismatch?.pValue

@@ -83,9 +83,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     public var method: String?
     /// The arms, in the experiment's order.
     public var arms: [ArmResult]
-    /// The chi-square p-value of the arms' decision counts against the weights each decision
-    /// was made with (small means the split is not what the weights say: a bug in assignment or
-    /// in event collection).
+    /// The chi-square p-value of the arms' users against the weights each was first assigned
+    /// with (small means the split is not what the weights say: a bug in assignment or in event
+    /// collection).
     public var srmPValue: Double?
     /// Why there is no p-value, when there is none.
     public var srmNote: String?
@@ -112,9 +112,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         }
     }
 
-    /// The results of `live` from its `aggregates` (per arm and weight version) and its weight
-    /// `versions`.
-    public init(live: LiveExperiment, aggregates: [ArmAggregate], versions: [WeightVersion]) {
+    /// The results of `live` from its `aggregates` (per arm and weight version), its weight
+    /// `versions` and its units' first `assignments`.
+    public init(live: LiveExperiment, aggregates: [ArmAggregate], versions: [WeightVersion], assignments: [FirstAssignment]) {
         let experiment = live.experiment
         let prior = experiment.bandit?.prior ?? .uniform
         let observations = experiment.observations(from: aggregates)
@@ -122,7 +122,7 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         let complete = posteriors.compactMap { $0 }
         let analysis = complete.count == posteriors.count && !complete.isEmpty ? BestArmAnalysis.exact(complete) : nil
         let weights = live.effectiveWeights
-        let periods = WeightPeriods(experiment: experiment, aggregates: aggregates, versions: versions)
+        let periods = WeightPeriods(experiment: experiment, aggregates: aggregates, versions: versions, assignments: assignments)
         self.experiment = experiment.id
         objective = experiment.objective
         status = live.statusName

@@ -87,10 +87,12 @@ public final class WeightUpdater: Service, Sendable {
         guard !due.isEmpty else { return [:] }
         do {
             let heads = try await store.historyHeads()
-            let aggregates = try await metricsStore.periodAggregates(due.map { ExperimentPhase(experiment: $0.id, since: $0.phaseStart) })
+            let phases = due.map { ExperimentPhase(experiment: $0.id, since: $0.phaseStart) }
+            let aggregates = try await metricsStore.periodAggregates(phases)
+            let assignments = try await metricsStore.firstAssignments(phases)
             var outcomes: [String: Outcome] = [:]
             for live in due {
-                outcomes[live.id] = try await update(live, aggregates: aggregates, head: heads[live.id], now: now)
+                outcomes[live.id] = try await update(live, aggregates: aggregates, assignments: assignments, head: heads[live.id], now: now)
                 state.withLock { $0.lastRead[live.id] = now }
             }
             recovered()
@@ -119,14 +121,16 @@ public final class WeightUpdater: Service, Sendable {
         if wasFailing { logger.info("weight updates are working again") }
     }
 
-    private func update(_ live: LiveExperiment, aggregates: [ArmAggregate], head: HistoryHead?, now: Date) async throws -> Outcome {
+    private func update(
+        _ live: LiveExperiment, aggregates: [ArmAggregate], assignments: [FirstAssignment], head: HistoryHead?, now: Date
+    ) async throws -> Outcome {
         // Weights or a status appended by another process (a rollback through another replica)
         // win; this process waits until its registry has them.
         if let head, head.weightVersion != live.weights.version || head.statusVersion != (live.statusChange?.version ?? 0) {
             return .skipped
         }
         let versions = try await history.versions(of: live)
-        let periods = WeightPeriods(experiment: live.experiment, aggregates: aggregates, versions: versions)
+        let periods = WeightPeriods(experiment: live.experiment, aggregates: aggregates, versions: versions, assignments: assignments)
         switch try await safety.run(live, periods: periods, versions: versions, now: now) {
         case .dropped(let version)?:
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "guardrail")])

@@ -46,7 +46,8 @@ struct ExperimentRoutes {
         do {
             let phase = ExperimentPhase(experiment: live.id, since: live.phaseStart)
             results = ExperimentResults(live: live, aggregates: try await metricsStore.periodAggregates([phase]),
-                                        versions: try await store.weightVersions(of: live.id))
+                                        versions: try await store.weightVersions(of: live.id),
+                                        assignments: try await metricsStore.firstAssignments([phase]))
             if !live.recommender.models.isEmpty {
                 results.split(byModel: try await metricsStore.modelAggregates(experiment: live.id, since: live.phaseStart),
                               objective: live.experiment.objective)

@@ -14,8 +14,9 @@ import ServiceLifecycle
 ///     X-Armory-Delivery:  <the notice's id>
 ///
 /// A refused connection, a timeout, a 408, a 429 or a 5xx is tried again after 1 s, 2 s, 4 s, …
-/// up to ``Configuration/attempts`` in all; another 4xx is not (the receiver refuses it). What
-/// cannot be delivered is logged and counted, never retried for ever: the audit log holds it.
+/// up to ``Configuration/attempts`` in all; another 4xx is not (the receiver refuses it), nor is
+/// a redirect (not followed: it would turn the POST into a GET). What cannot be delivered is
+/// logged and counted, never retried for ever: the audit log holds it.
 public final class Webhook: Notifier, Service {
     /// Where and how.
     public struct Configuration: Sendable {
@@ -50,21 +51,30 @@ public final class Webhook: Notifier, Service {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        (queue, sink) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(configuration.queueLimit))
+        // While a receiver is down, the newest notices are kept: they say where things stand now.
+        (queue, sink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(configuration.queueLimit))
     }
 
     public func send(_ notice: Notice) {
-        if case .dropped = sink.yield(notice) {
+        if case .dropped(let oldest) = sink.yield(notice) {
             metrics.increment("armory_webhook_notices_total", [("outcome", "dropped")])
-            logger.error("webhook queue full; notice dropped (it is in the audit log)", metadata: [
-                "experiment": "\(notice.experiment)", "type": "\(notice.kind.rawValue)"])
+            logger.error("webhook queue full; the oldest notice dropped (it is in the audit log)", metadata: [
+                "experiment": "\(oldest.experiment)", "type": "\(oldest.kind.rawValue)"])
         }
     }
 
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        for await notice in queue.cancelOnGracefulShutdown() {
-            await deliver(notice, with: client)
+        // A receiver that stalls mid-answer must not stall the queue: every read has a deadline.
+        // A redirect would turn the POST into a GET (or send the signed body elsewhere): refused.
+        let seconds = TimeAmount.seconds(configuration.timeout.components.seconds)
+        var settings = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: seconds, read: seconds))
+        settings.httpVersion = .http1Only
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+        // At shutdown a delivery in flight is cancelled with the loop: the audit log keeps the notice.
+        try? await cancelWhenGracefulShutdown {
+            for await notice in self.queue {
+                await self.deliver(notice, with: client)
+            }
         }
         try? await client.shutdown()
     }
@@ -81,8 +91,8 @@ public final class Webhook: Notifier, Service {
                     metrics.increment("armory_webhook_notices_total", [("outcome", "delivered")])
                     return
                 }
-                problem = "answered \(status.code)"
-                if (400..<500).contains(status.code) && status != .requestTimeout && status != .tooManyRequests { break }
+                problem = "answered \(status.code)" + ((300..<400).contains(status.code) ? " (redirects are not followed)" : "")
+                if (300..<500).contains(status.code) && status != .requestTimeout && status != .tooManyRequests { break }
             } catch {
                 problem = "\(error)"
             }

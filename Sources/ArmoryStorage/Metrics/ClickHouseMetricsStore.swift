@@ -263,7 +263,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
         var converted: Int
     }
 
-    private static func rows<T: Decodable>(_ text: String, as type: T.Type) throws -> [T] {
+    static func rows<T: Decodable>(_ text: String, as type: T.Type) throws -> [T] {
         let decoder = JSONDecoder()
         return try text.split(separator: "\n").map { try decoder.decode(T.self, from: Data($0.utf8)) }
     }

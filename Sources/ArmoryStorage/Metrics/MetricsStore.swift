@@ -23,6 +23,10 @@ public protocol MetricsStore: Sendable {
     /// experiment's phase start (with all their outcomes), read in one query: the periods a
     /// sample-ratio check and period-weighted rates need, and summed, the totals.
     func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate]
+    /// Per experiment, the units (users) by the arm and weight version of their first counted
+    /// decision since each experiment's phase start, each unit once: what the sample-ratio check
+    /// counts. Reads every impression of the phases, so the worker asks once per cycle.
+    func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment]
     /// One arm-by-bucket time series for an experiment's charts, since `since`.
     func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint]
     /// An experiment's decisions since `since` by arm and by the model version that made each

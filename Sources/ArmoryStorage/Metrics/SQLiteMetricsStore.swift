@@ -130,12 +130,16 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
+    /// `(experiment = ? AND decision_time >= ?) OR …` for `phases`, with its arguments.
+    private static func condition(_ phases: [ExperimentPhase]) -> (String, StatementArguments) {
+        var arguments = StatementArguments()
+        for phase in phases { arguments += [phase.experiment, phase.since.timeIntervalSince1970] }
+        return (phases.map { _ in "(experiment = ? AND decision_time >= ?)" }.joined(separator: " OR "), arguments)
+    }
+
     public func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] {
         guard !phases.isEmpty else { return [] }
-        let filter = phases.map { _ in "(experiment = ? AND decision_time >= ?)" }.joined(separator: " OR ")
-        var collected = StatementArguments()
-        for phase in phases { collected += [phase.experiment, phase.since.timeIntervalSince1970] }
-        let arguments = collected
+        let (filter, arguments) = Self.condition(phases)
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT experiment, arm, weight_version, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
@@ -153,6 +157,21 @@ public final class SQLiteMetricsStore: MetricsStore {
                                  converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"],
                                  timeouts: row["timeouts"], errors: row["errors"], weightVersion: row["weight_version"])
                 }
+        }
+    }
+
+    public func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment] {
+        guard !phases.isEmpty else { return [] }
+        let (filter, arguments) = Self.condition(phases)
+        // SQLite takes the bare columns of a min() group from the row holding the minimum.
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT experiment, arm, weight_version, count(*) AS units
+                FROM (SELECT experiment, user_id, arm, weight_version, min(decision_time)
+                      FROM events WHERE type = 'impression' AND (\(filter)) GROUP BY experiment, user_id)
+                GROUP BY experiment, arm, weight_version ORDER BY experiment, arm, weight_version
+                """, arguments: arguments)
+                .map { FirstAssignment(experiment: $0["experiment"], arm: $0["arm"], weightVersion: $0["weight_version"], units: $0["units"]) }
         }
     }
 
