@@ -168,6 +168,28 @@ struct StateStoreTests {
         }
     }
 
+    @Test("a compare-and-append lands only onto the version it read; of two racing, exactly one lands", arguments: StoreKind.allCases)
+    func appendAfter(kind: StoreKind) async throws {
+        try await TestStores.withFreshStore(kind) { store, _ in
+            func version(_ note: String, dropped: [String] = []) -> WeightVersion {
+                WeightVersion(experimentID: "race", version: 0, configVersion: 1, arms: ["a", "b"], weights: [1, 0], droppedArms: dropped,
+                              reason: .guardrail, actor: "worker", note: note, createdAt: Self.now)
+            }
+            _ = try await store.appendWeightVersion(version("initial"))
+            let landed = try #require(try await store.appendWeightVersion(version("after 1", dropped: ["b"]), after: 1))
+            #expect(landed.version == 2 && landed.droppedArms == ["b"])
+            // A worker that read version 1 before a person's version 2: refused, nothing written.
+            #expect(try await store.appendWeightVersion(version("stale"), after: 1) == nil)
+            #expect(try await store.weightVersions(of: "race").map(\.note) == ["initial", "after 1"])
+            let results = try await withThrowingTaskGroup(of: WeightVersion?.self) { group in
+                for index in 0..<8 { group.addTask { try await store.appendWeightVersion(version("racer \(index)"), after: 2) } }
+                return try await group.reduce(into: [WeightVersion?]()) { $0.append($1) }
+            }
+            #expect(results.compactMap { $0 }.count == 1 && results.compactMap { $0 }.first?.version == 3)
+            #expect(try await store.weightVersions(of: "race").count == 3)
+        }
+    }
+
     @Test("history cannot be updated or deleted, even with raw SQL", arguments: StoreKind.allCases)
     func appendOnly(kind: StoreKind) async throws {
         try await TestStores.withFreshStore(kind) { store, location in

@@ -17,6 +17,8 @@ struct SafetyCheck: Sendable {
         case dropped(WeightVersion)
         /// The experiment paused, and why.
         case paused(String)
+        /// Another process changed the weights since this cycle read them; nothing was done.
+        case skipped
     }
 
     /// The audit actions the check writes.
@@ -38,15 +40,24 @@ struct SafetyCheck: Sendable {
         let mismatch = SampleRatioState(periods: periods, settings: live.experiment.safety)
         guard !breaches.isEmpty || mismatch.state == .mismatch else { return nil }
         let acted = try await actedThisPhase(live)
-        var drops: [GuardrailResult] = []
+        let fresh = breaches.filter { $0.action == .dropArm || !acted.contains(Self.key($0)) }
+        // The drop first, and only onto the version this check read: when a person changed the
+        // weights meanwhile, nothing is recorded and the next cycle looks again.
+        var dropped: WeightVersion?
+        let drops = fresh.filter { $0.action == .dropArm }
+        if !drops.isEmpty {
+            guard let stored = try await drop(drops, live: live, now: now) else { return .skipped }
+            dropped = stored
+        }
         var pause: String?
-        for breach in breaches where breach.action == .dropArm || !acted.contains(Self.key(breach)) {
+        for breach in fresh {
             try await record(breach, live: live, now: now)
-            switch breach.action {
-            case .alert: break
-            case .dropArm: drops.append(breach)
-            case .pause: pause = pause ?? "guardrail \(breach.metric.rawValue) breached by arm '\(breach.arm)': \(breach.note)"
+            if breach.action == .pause {
+                pause = pause ?? "guardrail \(breach.metric.rawValue) breached by arm '\(breach.arm)': \(breach.note)"
             }
+        }
+        if let dropped {
+            notifier.send(Notice(kind: .weightsChanged, experiment: live.id, time: now, actor: "worker", summary: dropped.note, weights: dropped))
         }
         if mismatch.state == .mismatch, !acted.contains(Self.mismatchAction) {
             try await record(mismatch, live: live, now: now)
@@ -56,8 +67,7 @@ struct SafetyCheck: Sendable {
             try await self.pause(live, reason: pause, now: now)
             return .paused(pause)
         }
-        guard !drops.isEmpty else { return nil }
-        return .dropped(try await drop(drops, live: live, now: now))
+        return dropped.map { .dropped($0) }
     }
 
     /// The guardrails (as ``key(_:)``) and checks that already acted in `live`'s phase.
@@ -106,7 +116,9 @@ struct SafetyCheck: Sendable {
         notifier.send(Notice(kind: .statusChanged, experiment: live.id, time: now, actor: "worker", summary: reason, status: "paused"))
     }
 
-    private func drop(_ breaches: [GuardrailResult], live: LiveExperiment, now: Date) async throws -> WeightVersion {
+    /// The weight version with every arm of `breaches` dropped, appended onto the version `live`
+    /// serves, or `nil` when another process appended one first.
+    private func drop(_ breaches: [GuardrailResult], live: LiveExperiment, now: Date) async throws -> WeightVersion? {
         var next = live.weights
         next.configVersion = live.config.version
         for breach in breaches {
@@ -115,11 +127,10 @@ struct SafetyCheck: Sendable {
             next.version = live.weights.version + 1
         }
         next.note = breaches.map { "guardrail \($0.metric.rawValue) dropped '\($0.arm)': \($0.note)" }.joined(separator: "; ")
-        let stored = try await store.appendWeightVersion(next)
+        guard let stored = try await store.appendWeightVersion(next, after: live.weights.version) else { return nil }
         registry.publish(stored)
         logger.warning("arm dropped by a guardrail", metadata: [
             "experiment": "\(live.id)", "version": "\(stored.version)", "arms": "\(breaches.map(\.arm).joined(separator: ","))"])
-        notifier.send(Notice(kind: .weightsChanged, experiment: live.id, time: now, actor: "worker", summary: stored.note, weights: stored))
         return stored
     }
 

@@ -137,6 +137,8 @@ public final class WeightUpdater: Service, Sendable {
             return .updated(version)
         case .paused(let reason)?:
             return .paused(reason)
+        case .skipped?:
+            return .skipped
         case nil:
             break
         }
@@ -158,7 +160,8 @@ public final class WeightUpdater: Service, Sendable {
             metrics.increment("armory_weight_updates_total", [("experiment", live.id), ("outcome", "unchanged")])
             return .waiting("no new data since weight version \(live.weights.version)")
         case .updated(let proposed):
-            let stored = try await store.appendWeightVersion(proposed)
+            // Onto the version this cycle read only: a person's rollback or restore since then wins.
+            guard let stored = try await store.appendWeightVersion(proposed, after: live.weights.version) else { return .skipped }
             registry.publish(stored)
             notifier.send(Notice(kind: .weightsChanged, experiment: live.id, time: now, actor: "worker",
                                  summary: "new weights (version \(stored.version))", weights: stored))

@@ -69,6 +69,32 @@ extension PostgresStateStore {
         }
     }
 
+    public func appendWeightVersion(_ weights: WeightVersion, after previous: Int) async throws -> WeightVersion? {
+        let body = try HistoryCoding.encode(weights)
+        return try await mapErrors {
+            // Inserts only when the newest version is `previous`; a concurrent append of the same
+            // number loses on the primary key: either way, another process was first.
+            do {
+                let rows = try await client.query("""
+                    WITH next AS (SELECT coalesce(max(version), 0) + 1 AS version FROM weight_versions WHERE experiment = \(weights.experimentID))
+                    INSERT INTO weight_versions (experiment, version, config_version, reason, actor, created_at, body)
+                    SELECT \(weights.experimentID), next.version, \(weights.configVersion), \(weights.reason.rawValue), \(weights.actor),
+                           \(weights.createdAt), jsonb_set(\(body)::jsonb, '{version}', to_jsonb(next.version))
+                    FROM next WHERE next.version = \(previous + 1)
+                    RETURNING version
+                    """, logger: logger)
+                for try await version in rows.decode(Int.self) {
+                    var stored = weights
+                    stored.version = version
+                    return stored
+                }
+                return nil
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                return nil
+            }
+        }
+    }
+
     public func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion] {
         try await mapErrors {
             let rows = try await client.query(

@@ -34,16 +34,25 @@ extension SQLiteStateStore {
     }
 
     public func appendWeightVersion(_ weights: WeightVersion) async throws -> WeightVersion {
-        try await write { db in
-            var stored = weights
-            stored.version = try Self.nextVersion(db, table: "weight_versions", experiment: weights.experimentID)
-            try db.execute(sql: """
-                INSERT INTO weight_versions (experiment, version, config_version, reason, actor, created_at, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [stored.experimentID, stored.version, stored.configVersion, stored.reason.rawValue, stored.actor,
-                                 stored.createdAt.timeIntervalSince1970, try HistoryCoding.encode(stored)])
-            return stored
-        }
+        try await write { db in try Self.insertWeightVersion(db, weights, after: nil)! }
+    }
+
+    public func appendWeightVersion(_ weights: WeightVersion, after previous: Int) async throws -> WeightVersion? {
+        try await write { db in try Self.insertWeightVersion(db, weights, after: previous) }
+    }
+
+    /// Inserts `weights` as the next version (only when the newest is `previous`, when given);
+    /// call inside a write transaction.
+    private static func insertWeightVersion(_ db: Database, _ weights: WeightVersion, after previous: Int?) throws -> WeightVersion? {
+        var stored = weights
+        stored.version = try nextVersion(db, table: "weight_versions", experiment: weights.experimentID)
+        if let previous, stored.version != previous + 1 { return nil }
+        try db.execute(sql: """
+            INSERT INTO weight_versions (experiment, version, config_version, reason, actor, created_at, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [stored.experimentID, stored.version, stored.configVersion, stored.reason.rawValue, stored.actor,
+                             stored.createdAt.timeIntervalSince1970, try HistoryCoding.encode(stored)])
+        return stored
     }
 
     public func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion] {

@@ -56,6 +56,10 @@ public protocol StateStore: Sendable {
     /// Appends `weights` as the experiment's next weight version; the stored version number
     /// (the last plus one) replaces `weights.version` in the value returned.
     func appendWeightVersion(_ weights: WeightVersion) async throws -> WeightVersion
+    /// Appends `weights` as version `previous + 1` only when the experiment's newest weight
+    /// version is `previous`; `nil` when another process appended first (its change, a person's
+    /// rollback or restore, must not be overwritten by a version computed without it).
+    func appendWeightVersion(_ weights: WeightVersion, after previous: Int) async throws -> WeightVersion?
     /// An experiment's weight versions numbered above `version`, oldest first.
     func weightVersions(of experimentID: String, after version: Int) async throws -> [WeightVersion]
     /// Appends a status change; its number is the experiment's last plus one.
