@@ -190,6 +190,24 @@ struct StateStoreTests {
         }
     }
 
+    @Test("audit entries by action and time: every one, oldest first, however many newer entries follow", arguments: StoreKind.allCases)
+    func auditByAction(kind: StoreKind) async throws {
+        try await TestStores.withFreshStore(kind) { store, _ in
+            func entry(_ action: String, _ experiment: String = "exp", at offset: Double) -> NewAuditEntry {
+                NewAuditEntry(experimentID: experiment, actor: "worker", action: action, reason: "r", detail: "\(action)@\(offset)",
+                              createdAt: Self.now.addingTimeInterval(offset))
+            }
+            _ = try await store.appendAuditEntry(entry("guardrail", at: -10))          // before the phase
+            _ = try await store.appendAuditEntry(entry("guardrail", at: 5))
+            _ = try await store.appendAuditEntry(entry("guardrail", "other", at: 6))
+            _ = try await store.appendAuditEntry(entry("sample_ratio_mismatch", at: 7))
+            for index in 0..<30 { _ = try await store.appendAuditEntry(entry("rollback", at: 8 + Double(index))) }
+            let found = try await store.auditEntries(experimentID: "exp", actions: ["guardrail", "sample_ratio_mismatch"], since: Self.now)
+            #expect(found.map(\.detail) == ["guardrail@5.0", "sample_ratio_mismatch@7.0"])
+            #expect(try await store.auditEntries(experimentID: "exp", actions: [], since: Self.now).isEmpty)
+        }
+    }
+
     @Test("history cannot be updated or deleted, even with raw SQL", arguments: StoreKind.allCases)
     func appendOnly(kind: StoreKind) async throws {
         try await TestStores.withFreshStore(kind) { store, location in

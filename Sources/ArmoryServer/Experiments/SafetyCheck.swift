@@ -72,9 +72,10 @@ struct SafetyCheck: Sendable {
 
     /// The guardrails (as ``key(_:)``) and checks that already acted in `live`'s phase.
     private func actedThisPhase(_ live: LiveExperiment) async throws -> Set<String> {
-        let entries = try await store.auditEntries(experimentID: live.id, limit: 1_000)
+        let entries = try await store.auditEntries(experimentID: live.id, actions: [Self.guardrailAction, Self.mismatchAction],
+                                                   since: live.phaseStart)
         var keys: Set<String> = []
-        for entry in entries where entry.createdAt >= live.phaseStart {
+        for entry in entries {
             if entry.action == Self.mismatchAction { keys.insert(Self.mismatchAction) }
             guard entry.action == Self.guardrailAction,
                   let result = try? APIJSON.responseDecoder.decode(GuardrailResult.self, from: Data(entry.detail.utf8)) else { continue }

@@ -169,6 +169,21 @@ extension PostgresStateStore {
         }
     }
 
+    public func auditEntries(experimentID: String, actions: [String], since: Date) async throws -> [AuditEntry] {
+        try await mapErrors {
+            let rows = try await client.query("""
+                SELECT id, experiment, actor, action, reason, detail, created_at FROM audit_log
+                WHERE experiment = \(experimentID) AND created_at >= \(since) AND action = ANY(\(actions)) ORDER BY id
+                """, logger: logger)
+            var entries: [AuditEntry] = []
+            for try await (id, experiment, actor, action, reason, detail, createdAt) in rows.decode((Int, String?, String, String, String, String, Date).self) {
+                entries.append(AuditEntry(id: id, experimentID: experiment, actor: actor, action: action, reason: reason, detail: detail,
+                                          createdAt: createdAt))
+            }
+            return entries
+        }
+    }
+
     public func historyHeads() async throws -> [String: HistoryHead] {
         try await mapErrors {
             let rows = try await client.query("""

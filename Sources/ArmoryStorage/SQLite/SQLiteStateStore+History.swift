@@ -114,6 +114,21 @@ extension SQLiteStateStore {
         }
     }
 
+    public func auditEntries(experimentID: String, actions: [String], since: Date) async throws -> [AuditEntry] {
+        guard !actions.isEmpty else { return [] }
+        return try await read { db in
+            let placeholders = actions.map { _ in "?" }.joined(separator: ", ")
+            let arguments = StatementArguments([experimentID, since.timeIntervalSince1970] as [any DatabaseValueConvertible])
+                + StatementArguments(actions)
+            return try Row.fetchAll(db, sql: """
+                SELECT * FROM audit_log WHERE experiment = ? AND created_at >= ? AND action IN (\(placeholders)) ORDER BY id
+                """, arguments: arguments).map { row in
+                AuditEntry(id: row["id"], experimentID: row["experiment"], actor: row["actor"], action: row["action"], reason: row["reason"],
+                           detail: row["detail"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
     public func historyHeads() async throws -> [String: HistoryHead] {
         try await read { db in
             let rows = try Row.fetchAll(db, sql: """

@@ -70,6 +70,9 @@ public protocol StateStore: Sendable {
     func appendAuditEntry(_ entry: NewAuditEntry) async throws -> AuditEntry
     /// The newest `limit` audit entries, for one experiment or all, newest first.
     func auditEntries(experimentID: String?, limit: Int) async throws -> [AuditEntry]
+    /// Every audit entry of one experiment with one of `actions`, made at or after `since`,
+    /// oldest first: what the worker reads to act once per phase, however long the log.
+    func auditEntries(experimentID: String, actions: [String], since: Date) async throws -> [AuditEntry]
     /// The newest config, weight and status version numbers of every experiment with any, in
     /// one cheap query: what a server polls to learn that another process changed something.
     func historyHeads() async throws -> [String: HistoryHead]
