@@ -51,7 +51,7 @@ extension DecodingState {
         return Guardrail(metric: metric, direction: direction, tolerance: tolerance, reference: reference, action: action, minTrials: minTrials)
     }
 
-    /// `10%` (relative to the reference) or a number in the metric's units (absolute).
+    /// A percentage (relative to the reference) or a number in the metric's units (absolute).
     private mutating func readTolerance(_ node: Node, field: String, metric: Guardrail.Metric?) -> Guardrail.Tolerance? {
         if case .scalar(let scalar) = node, YAMLReader.kind(of: scalar) == .string, scalar.string.hasSuffix("%") {
             guard let percent = Double(scalar.string.dropLast().trimmingCharacters(in: .whitespaces)), percent.isFinite,

@@ -39,7 +39,7 @@ public struct Guardrail: Sendable, Hashable, Codable {
 
     /// The change against the reference tolerated before acting.
     public enum Tolerance: Sendable, Hashable, Codable, CustomStringConvertible {
-        /// A share of the reference's value: `0.1` tolerates an arm 10% worse (`10%` in YAML).
+        /// A share of the reference's value (written as a percentage in YAML).
         case relative(Double)
         /// A difference in the metric's own units: `0.01` tolerates one percentage point.
         case absolute(Double)
@@ -91,7 +91,7 @@ public struct Guardrail: Sendable, Hashable, Codable {
         self.minTrials = minTrials
     }
 
-    /// A short name for logs, audit entries and results: `error_rate (lower_is_better, 1%, drop_arm)`.
+    /// A short name for logs, audit entries and results: the metric, then direction, tolerance and action.
     public var summary: String {
         "\(metric.rawValue) (\(direction.rawValue), tolerance \(tolerance), \(action.rawValue))"
     }

@@ -19,10 +19,9 @@ public struct WeightPeriods: Sendable {
 
     /// The experiment.
     public let experiment: Experiment
-    /// The periods with decisions, oldest first.
+    /// The periods with decisions, oldest first; decisions made with a weight version the
+    /// history does not hold (an event from another store's history) are in none.
     public let periods: [Period]
-    /// Decisions made with a weight version the history does not hold (left out of the check).
-    public let unexplainedTrials: Int
     /// Each version's weights, in arm order, normalized.
     let weights: [Int: [Double]]
     /// Units first assigned per weight version (oldest first; each in arm order): what the
@@ -49,13 +48,9 @@ public struct WeightPeriods: Sendable {
         }
         self.assignments = units.sorted { $0.key < $1.key }.map { (version: $0.key, units: $0.value) }
         var periods: [Period] = []
-        var unexplained = 0
         let byVersion = Dictionary(grouping: aggregates.filter { $0.experiment == experiment.id }, by: \.weightVersion)
         for (number, rows) in byVersion.sorted(by: { $0.key < $1.key }) {
-            guard let versionWeights = weights[number] else {
-                unexplained += rows.reduce(0) { $0 + $1.trials }
-                continue
-            }
+            guard let versionWeights = weights[number] else { continue }
             let byArm = Dictionary(rows.map { ($0.arm, $0) }, uniquingKeysWith: { first, _ in first })
             let totals = names.map { name in
                 byArm[name] ?? ArmAggregate(experiment: experiment.id, arm: name, trials: 0, clicked: 0, converted: 0,
@@ -64,7 +59,6 @@ public struct WeightPeriods: Sendable {
             periods.append(Period(weightVersion: number, weights: versionWeights, totals: totals))
         }
         self.periods = periods
-        unexplainedTrials = unexplained
     }
 
     /// Each arm's units, counted once at their first assignment, in arm order (versions the

@@ -31,26 +31,13 @@ public struct SampleRatioMismatch: Sendable, Hashable {
         pValue = SpecialFunctions.regularizedUpperIncompleteGamma(Double(degreesOfFreedom) / 2, chiSquare / 2)
     }
 
-    /// Tests `observed` counts per arm against `weights` (normalized here). Arms with zero
-    /// weight are left out; if one of them received traffic the p-value is 0.
-    /// Returns `nil` when there is nothing to test (no traffic, or fewer than two weighted arms).
+    /// Tests `observed` counts per arm against `weights` (normalized here): the expected counts
+    /// are the total split by the weights, checked as ``init(observed:expected:)`` checks them.
     public init?(observed: [Int], weights: [Double]) {
         precondition(observed.count == weights.count, "one weight per arm")
-        let total = observed.reduce(0, +)
+        let total = Double(observed.reduce(0, +))
         let weightSum = weights.reduce(0, +)
-        let weighted = zip(observed, weights).filter { $0.1 > 0 }
-        guard total > 0, weightSum > 0, weighted.count >= 2 else { return nil }
-        degreesOfFreedom = weighted.count - 1
-        if weighted.reduce(0, { $0 + $1.0 }) < total {
-            chiSquare = .infinity
-            pValue = 0
-            return
-        }
-        chiSquare = weighted.reduce(0) { sum, arm in
-            let expected = Double(total) * arm.1 / weightSum
-            let difference = Double(arm.0) - expected
-            return sum + difference * difference / expected
-        }
-        pValue = SpecialFunctions.regularizedUpperIncompleteGamma(Double(degreesOfFreedom) / 2, chiSquare / 2)
+        guard weightSum > 0 else { return nil }
+        self.init(observed: observed, expected: weights.map { total * $0 / weightSum })
     }
 }

@@ -39,7 +39,8 @@ public struct ArmoryAPI: Sendable {
         ).collection)
         if let recommendations, let ingest {
             router.addRoutes(ServingRoutes(recommendations: recommendations, ingest: ingest).collection)
-            router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore).collection)
+            router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore,
+                                              assignments: FirstAssignmentCache(metricsStore: metricsStore)).collection)
             router.addRoutes(ModelRoutes(models: models).collection)
             router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store, notifier: notifier), models: models, adminToken: adminToken).collection)
         }

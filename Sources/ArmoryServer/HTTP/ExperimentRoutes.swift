@@ -9,6 +9,7 @@ struct ExperimentRoutes {
     let registry: ExperimentRegistry
     let store: any StateStore
     let metricsStore: any MetricsStore
+    let assignments: FirstAssignmentCache
 
     var collection: RouteCollection<BasicRequestContext> {
         let routes = RouteCollection(context: BasicRequestContext.self)
@@ -47,7 +48,7 @@ struct ExperimentRoutes {
             let phase = ExperimentPhase(experiment: live.id, since: live.phaseStart)
             results = ExperimentResults(live: live, aggregates: try await metricsStore.periodAggregates([phase]),
                                         versions: try await store.weightVersions(of: live.id),
-                                        assignments: try await metricsStore.firstAssignments([phase]))
+                                        assignments: try await assignments.assignments(phase))
             if !live.recommender.models.isEmpty {
                 results.split(byModel: try await metricsStore.modelAggregates(experiment: live.id, since: live.phaseStart),
                               objective: live.experiment.objective)
