@@ -159,8 +159,8 @@ extension UsesClickHouse {
                 let totals = try await store.aggregates([ExperimentPhase(experiment: "watch", since: Self.start)])
                 #expect(totals.map(\.arm) == ["a", "b"])
                 #expect(totals.map(\.trials) == [11, 20] && totals.map(\.clicked) == [10, 20])
-                let series = try await store.timeSeries(experiment: "watch", since: Self.start, bucket: .hour)
-                #expect(series.map(\.trials).reduce(0, +) == 31 && series.map(\.clicked).reduce(0, +) == 30)
+                let series = try await store.timeSeries(ExperimentPhase(experiment: "watch", since: Self.start), bucketSeconds: 3_600)
+                #expect(series.map(\.totals.trials).reduce(0, +) == 31 && series.map(\.totals.clicked).reduce(0, +) == 30)
             }
         }
 
@@ -201,22 +201,33 @@ extension UsesClickHouse {
             }
         }
 
-        @Test("the hourly time series adds up to the totals", arguments: MetricsKind.allCases)
+        @Test("the time series adds up to the totals, bucket by bucket, for buckets of hours (hourly totals) and of minutes (events)",
+              arguments: MetricsKind.allCases)
         func timeSeries(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in
                 let traffic = TestMetrics.traffic(experiment: "rail", arms: ["a", "b"], decisions: 800, seed: 4, start: Self.start)
                 try await store.insert(traffic.events)
-                let points = try await store.timeSeries(experiment: "rail", since: Self.start, bucket: .hour)
-                #expect(Set(points.map(\.start)).count == 3)  // 7,200 s from a start 40 minutes into an hour
-                for arm in ["a", "b"] {
-                    #expect(points.filter { $0.arm == arm }.map(\.trials).reduce(0, +) == traffic.expected[arm]?.trials)
-                    #expect(points.filter { $0.arm == arm }.map(\.clicked).reduce(0, +) == traffic.expected[arm]?.clicked)
-                }
-                for point in points {
-                    let inBucket = traffic.events.filter {
-                        $0.type == .impression && $0.arm == point.arm && $0.time >= point.start && $0.time < point.start.addingTimeInterval(3_600)
+                // A phase starting 10 minutes after the traffic: its first hour is partial.
+                let phase = ExperimentPhase(experiment: "rail", since: Self.start.addingTimeInterval(600))
+                let clicked = Set(traffic.events.filter { $0.type == .click }.map(\.decisionID))
+                let shown = traffic.events.filter { $0.type == .impression && $0.time >= phase.since }
+                let totals = try await store.aggregates([phase])
+                for width in [3_600, 7_200, 900] {
+                    let points = try await store.timeSeries(phase, bucketSeconds: width)
+                    #expect(points.map(\.start) == points.map(\.start).sorted())
+                    for arm in ["a", "b"] {
+                        let total = totals.first { $0.arm == arm }
+                        #expect(points.filter { $0.arm == arm }.map(\.totals.trials).reduce(0, +) == total?.trials, "\(width) \(arm)")
+                        #expect(points.filter { $0.arm == arm }.map(\.totals.clicked).reduce(0, +) == total?.clicked, "\(width) \(arm)")
                     }
-                    #expect(point.trials == inBucket.count)
+                    for point in points {
+                        #expect(Int(point.start.timeIntervalSince1970) % width == 0)
+                        let inBucket = shown.filter {
+                            $0.arm == point.arm && $0.time >= point.start && $0.time < point.start.addingTimeInterval(Double(width))
+                        }
+                        #expect(point.totals.trials == inBucket.count, "\(width) \(point.start) \(point.arm)")
+                        #expect(point.totals.clicked == inBucket.filter { clicked.contains($0.decisionID) }.count)
+                    }
                 }
             }
         }

@@ -1,33 +1,19 @@
 import Foundation
 
-/// The width of a time-series bucket.
-public enum TimeBucket: String, Sendable, Hashable, Codable {
-    case hour
-    case day
-
-    /// Seconds per bucket.
-    public var seconds: Int { self == .hour ? 3_600 : 86_400 }
-}
-
-/// One arm in one bucket.
+/// One arm's totals over one bucket of time: the decisions made in it (by their decision time)
+/// with all their outcomes, over every weight version. What the results page draws.
 public struct TimeSeriesPoint: Sendable, Hashable, Codable {
-    /// The bucket's start.
+    /// The bucket's start: a multiple of the bucket's width in Unix seconds.
     public var start: Date
-    /// The arm.
-    public var arm: String
-    /// Decisions in the bucket.
-    public var trials: Int
-    /// Of those, decisions with a click.
-    public var clicked: Int
-    /// Of those, decisions with a conversion.
-    public var converted: Int
+    /// The arm's totals in the bucket (`weightVersion` 0).
+    public var totals: ArmAggregate
 
     /// Creates a point.
-    public init(start: Date, arm: String, trials: Int, clicked: Int, converted: Int) {
+    public init(start: Date, totals: ArmAggregate) {
         self.start = start
-        self.arm = arm
-        self.trials = trials
-        self.clicked = clicked
-        self.converted = converted
+        self.totals = totals
     }
+
+    /// The arm.
+    public var arm: String { totals.arm }
 }

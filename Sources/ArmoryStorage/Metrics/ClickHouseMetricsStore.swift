@@ -73,19 +73,20 @@ public struct ClickHouseMetricsStore: MetricsStore {
     }
 
     /// Per decision (whose events all carry its weight version), then per arm and weight version:
-    /// `SELECT experiment, arm, weight_version, [hour,] trials, clicked, converted,
-    /// engagement_sum, engagement_squares` over the events matching `condition`. Each
-    /// decision's engagement counts each event id once (the first of its values the array
-    /// holds), as SQLite's unique index keeps the first stored.
-    private static func exactTotals(prewhere: String? = nil, where condition: String, byHour: Bool) -> String {
-        let hour = byHour ? "toStartOfHour(decision_time) AS hour, " : ""
-        let groupHour = byHour ? ", hour" : ""
+    /// `SELECT experiment, arm, weight_version, [<bucket name>,] trials, clicked, converted,
+    /// engagement_sum, engagement_squares, timeouts, errors` over the events matching
+    /// `condition`, grouped also by `bucket` (an expression of `decision_time` and its name) when
+    /// given. Each decision's engagement counts each event id once (the first of its values the
+    /// array holds), as SQLite's unique index keeps the first stored.
+    static func exactTotals(prewhere: String? = nil, where condition: String, bucket: (expression: String, name: String)? = nil) -> String {
+        let select = bucket.map { "\($0.expression) AS \($0.name), " } ?? ""
+        let group = bucket.map { ", \($0.name)" } ?? ""
         return """
-            SELECT experiment, arm, decision_weights AS weight_version, \(byHour ? "hour, " : "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+            SELECT experiment, arm, decision_weights AS weight_version, \(bucket.map { "\($0.name), " } ?? "")count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
                    sum(engagement) AS engagement_sum, sum(engagement * engagement) AS engagement_squares,
                    sum(timed_out) AS timeouts, sum(errored) AS errors
             FROM (
-              SELECT experiment, arm, max(weight_version) AS decision_weights, \(hour)decision_id,
+              SELECT experiment, arm, max(weight_version) AS decision_weights, \(select)decision_id,
                      max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                      max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                      groupArrayIf((event_id, value), type = 'engagement') AS engagements,
@@ -95,9 +96,9 @@ public struct ClickHouseMetricsStore: MetricsStore {
               FROM events
               \(prewhere.map { "PREWHERE \($0)" } ?? "")
               WHERE \(condition)
-              GROUP BY experiment, arm\(groupHour), decision_id
+              GROUP BY experiment, arm\(group), decision_id
             )
-            GROUP BY experiment, arm, weight_version\(groupHour)
+            GROUP BY experiment, arm, weight_version\(group)
             """
     }
 
@@ -131,23 +132,19 @@ public struct ClickHouseMetricsStore: MetricsStore {
               FROM arm_period_hours WHERE experiment IN \(experiments) AND (\(closed))
               GROUP BY experiment, hour, arm, weight_version
               UNION ALL
-              \(Self.exactTotals(prewhere: prefilter, where: "experiment IN \(experiments) AND (\(open))", byHour: false))
+              \(Self.exactTotals(prewhere: prefilter, where: "experiment IN \(experiments) AND (\(open))"))
             )
             GROUP BY experiment, arm, weight_version
             ORDER BY experiment, arm, weight_version
             FORMAT JSONEachRow
             """, settings: ["output_format_json_quote_64bit_integers": "0"])
-        return try Self.rows(text, as: AggregateRow.self).map {
-            ArmAggregate(experiment: $0.experiment, arm: $0.arm, trials: $0.trials, clicked: $0.clicked, converted: $0.converted,
-                         engagementSum: $0.engagement_sum, engagementSumOfSquares: $0.engagement_squares, timeouts: $0.timeouts, errors: $0.errors,
-                         weightVersion: $0.weight_version)
-        }
+        return try Self.rows(text, as: AggregateRow.self).map(\.aggregate)
     }
 
     /// Totals again each hour of `experiments` that is over and whose totals are missing or
     /// older than its last event (the first read totals all of history once); returns the
     /// server's current hour, as Unix seconds.
-    private func refreshClosedHours(_ experiments: String) async throws -> UInt32 {
+    func refreshClosedHours(_ experiments: String) async throws -> UInt32 {
         // Which hours are over, and whether their totals are missing or older than their last event.
         let hoursText = try await client.execute("""
             SELECT experiment, toUInt32(hour) AS hour_start, toUInt32(last_insert) AS last_insert_at,
@@ -172,14 +169,14 @@ public struct ClickHouseMetricsStore: MetricsStore {
                                               engagement_squares, timeouts, errors, computed_at, version)
                 SELECT experiment, arm, weight_version, hour, trials, clicked, converted, engagement_sum, engagement_squares, timeouts, errors,
                        now(), \(version)
-                FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", byHour: true)))
+                FROM (\(Self.exactTotals(where: "(experiment, toStartOfHour(decision_time)) IN (\(which))", bucket: ("toStartOfHour(decision_time)", "hour"))))
                 """)
         }
         return currentHour
     }
 
     /// The first whole hour at or after `time`.
-    private static func hourAfter(_ time: Date) -> Date {
+    static func hourAfter(_ time: Date) -> Date {
         let seconds = max(time.timeIntervalSince1970, 0)
         return Date(timeIntervalSince1970: (seconds / 3_600).rounded(.up) * 3_600)
     }
@@ -190,27 +187,6 @@ public struct ClickHouseMetricsStore: MetricsStore {
         var last_insert_at: UInt32
         var computed: UInt32
         var current_hour: UInt32
-    }
-
-    public func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint] {
-        let text = try await client.execute("""
-            SELECT intDiv(toUInt32(shown_at), \(bucket.seconds)) * \(bucket.seconds) AS bucket, arm,
-                   count() AS trials, sum(clicked) AS clicked, sum(converted) AS converted
-            FROM (
-              SELECT arm, decision_id, min(decision_time) AS shown_at,
-                     max(type = 'click') AS clicked, max(type = 'conversion') AS converted
-              FROM events
-              WHERE experiment = \(ClickHouseSQL.literal(experiment)) AND decision_time >= \(ClickHouseSQL.literal(since))
-              GROUP BY arm, decision_id
-            )
-            GROUP BY bucket, arm
-            ORDER BY bucket, arm
-            FORMAT JSONEachRow
-            """, settings: ["output_format_json_quote_64bit_integers": "0"])
-        return try Self.rows(text, as: SeriesRow.self).map {
-            TimeSeriesPoint(start: Date(timeIntervalSince1970: Double($0.bucket)), arm: $0.arm, trials: $0.trials, clicked: $0.clicked,
-                            converted: $0.converted)
-        }
     }
 
     public func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate] {
@@ -242,10 +218,12 @@ public struct ClickHouseMetricsStore: MetricsStore {
         var engagement: Double
     }
 
-    private struct AggregateRow: Decodable {
+    /// An arm's totals as a JSONEachRow line; `bucket` only in a time series.
+    struct AggregateRow: Decodable {
         var experiment: String
         var arm: String
         var weight_version: Int
+        var bucket: Int?
         var trials: Int
         var clicked: Int
         var converted: Int
@@ -253,14 +231,11 @@ public struct ClickHouseMetricsStore: MetricsStore {
         var engagement_squares: Double
         var timeouts: Int
         var errors: Int
-    }
 
-    private struct SeriesRow: Decodable {
-        var bucket: Int
-        var arm: String
-        var trials: Int
-        var clicked: Int
-        var converted: Int
+        var aggregate: ArmAggregate {
+            ArmAggregate(experiment: experiment, arm: arm, trials: trials, clicked: clicked, converted: converted, engagementSum: engagement_sum,
+                         engagementSumOfSquares: engagement_squares, timeouts: timeouts, errors: errors, weightVersion: weight_version)
+        }
     }
 
     static func rows<T: Decodable>(_ text: String, as type: T.Type) throws -> [T] {

@@ -27,8 +27,10 @@ public protocol MetricsStore: Sendable {
     /// decision since each experiment's phase start, each unit once: what the sample-ratio check
     /// counts. Reads every impression of the phases, so the worker asks once per cycle.
     func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment]
-    /// One arm-by-bucket time series for an experiment's charts, since `since`.
-    func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint]
+    /// Per bucket of `bucketSeconds` (aligned to multiples of it in Unix time) and arm, the
+    /// totals of the phase's decisions made in it, oldest first: the results page's charts.
+    /// Whole hours read the hourly totals where a store keeps them.
+    func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int) async throws -> [TimeSeriesPoint]
     /// An experiment's decisions since `since` by arm and by the model version that made each
     /// list (read on demand for results, never by the weight updater).
     func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate]

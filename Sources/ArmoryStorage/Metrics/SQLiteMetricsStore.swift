@@ -192,18 +192,25 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
-    public func timeSeries(experiment: String, since: Date, bucket: TimeBucket) async throws -> [TimeSeriesPoint] {
-        try await pool.read { db in
+    public func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int) async throws -> [TimeSeriesPoint] {
+        let width = max(bucketSeconds, 1)
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT bucket, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted
+                SELECT bucket, arm, count(*) AS trials, sum(clicked) AS clicked, sum(converted) AS converted,
+                       sum(engagement) AS engagement, sum(engagement * engagement) AS engagement_squares,
+                       sum(timed_out) AS timeouts, sum(errored) AS errors
                 FROM (SELECT arm, decision_id, CAST(min(decision_time) / ? AS INTEGER) * ? AS bucket,
-                             max(type = 'click') AS clicked, max(type = 'conversion') AS converted
+                             max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
+                             max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
+                             total(CASE WHEN type = 'engagement' THEN value END) AS engagement
                       FROM events WHERE experiment = ? AND decision_time >= ? GROUP BY arm, decision_id)
                 GROUP BY bucket, arm ORDER BY bucket, arm
-                """, arguments: [bucket.seconds, bucket.seconds, experiment, since.timeIntervalSince1970])
+                """, arguments: [width, width, phase.experiment, phase.since.timeIntervalSince1970])
                 .map { row in
-                    TimeSeriesPoint(start: Date(timeIntervalSince1970: row["bucket"]), arm: row["arm"], trials: row["trials"],
-                                    clicked: row["clicked"], converted: row["converted"])
+                    TimeSeriesPoint(start: Date(timeIntervalSince1970: row["bucket"]), totals: ArmAggregate(
+                        experiment: phase.experiment, arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
+                        converted: row["converted"], engagementSum: row["engagement"], engagementSumOfSquares: row["engagement_squares"],
+                        timeouts: row["timeouts"], errors: row["errors"]))
                 }
         }
     }
