@@ -137,6 +137,8 @@ let package = Package(
                 "ArmoryCore", "ArmoryServer", "ArmoryStorage", "CAllocationCounter",
                 .product(name: "ArmoryKit", package: "ArmoryKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -67,6 +67,8 @@ install_missing() {
   command -v clickhouse-client >/dev/null || packages+=(clickhouse-client)
   command -v redis-server >/dev/null || packages+=(redis-server)
   command -v curl >/dev/null || packages+=(curl)
+  # Not a server: the browser the results-page tests render the pages in.
+  command -v chromium-headless-shell >/dev/null || packages+=(chromium-headless-shell fonts-dejavu-core)
   command -v python3 >/dev/null || packages+=(python3)
   command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
   [ ${#packages[@]} -eq 0 ] && return 0

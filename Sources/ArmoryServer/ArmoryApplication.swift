@@ -111,7 +111,8 @@ public struct ArmoryApplication: Sendable {
         }
         return ArmoryAPI(registry: registry, modules: modules, models: models, store: store, metricsStore: metricsStore,
                          recommendations: serving?.0, ingest: serving?.1, writer: services.writer, coWatch: services.coWatch,
-                         failures: failures, metrics: metrics, adminToken: adminToken, notifier: notifier)
+                         failures: failures, metrics: metrics, adminToken: adminToken, pageFreshness: configuration.pageFreshness,
+                         notifier: notifier)
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the server stops taking

@@ -44,6 +44,9 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: ResultsFormat = .table
 
+    @Flag(help: "Print the address of the experiment's results page, and open it in a browser where the desktop has one.")
+    var open = false
+
     @OptionGroup var connection: ServerConnectionOptions
 
     enum ResultsFormat: String, ExpressibleByArgument, CaseIterable {
@@ -52,7 +55,16 @@ struct ResultsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let path = "/v1/experiments/\(experiment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? experiment)/results"
+            let id = experiment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? experiment
+            let path = "/v1/experiments/\(id)/results"
+            if open {
+                // Asked of the server first, so a wrong id or a server that is not there is said here, not on the page.
+                _ = try await connection.client.get("/v1/experiments/\(id)")
+                let page = "\(connection.client.baseURL)/experiments/\(id)"
+                print(page)
+                ResultsPageOpener.open(page)
+                return
+            }
             switch format {
             case .csv:
                 print(String(decoding: try await connection.client.get(path + "?format=csv"), as: UTF8.self), terminator: "")
@@ -64,6 +76,26 @@ struct ResultsCommand: AsyncParsableCommand {
                 print(ResultsTable(results: results).rendered)
             }
         }
+    }
+}
+
+/// Opens a results page in the desktop's browser when there is a desktop to open it on.
+enum ResultsPageOpener {
+    static func open(_ address: String) {
+        let environment = ProcessInfo.processInfo.environment
+        #if os(macOS)
+        let opener = "/usr/bin/open"
+        #else
+        guard environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil else { return }
+        let opener = "/usr/bin/xdg-open"
+        #endif
+        guard FileManager.default.isExecutableFile(atPath: opener) else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: opener)
+        process.arguments = [address]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
     }
 }
 

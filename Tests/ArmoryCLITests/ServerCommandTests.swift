@@ -133,6 +133,10 @@ struct ServerCommandTests {
         let unknown = try server.run(["results", "nope"])
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("unknown_experiment"))
+        // --open prints the results page's address (this test has no desktop to open it on), after asking the server.
+        let page = try server.run(["results", "homepage-rail", "--open"])
+        #expect(page.status == 0 && page.standardOutput == "\(server.url)/experiments/homepage-rail\n", "\(page.standardOutput)")
+        #expect(try server.run(["results", "nope", "--open"]).standardError.contains("unknown_experiment"))
 
         stopped = true
         #expect(server.stop() == 0, "SIGTERM shuts down gracefully")

@@ -1,3 +1,4 @@
+import ArmoryCore
 import ArmoryStorage
 import Foundation
 
@@ -16,6 +17,7 @@ extension ServerConfiguration {
         ("ARMORY_DECISION_SECRET", "the secret decision ids are signed with; share it between replicas (generated into .armory/decision-secret)"),
         ("ARMORY_WEBHOOK_URL", "where guardrail breaches and weight changes are POSTed as JSON: http(s)://host/path (none)"),
         ("ARMORY_WEBHOOK_SECRET", "the key of the webhook's X-Armory-Signature (HMAC-SHA256); required with ARMORY_WEBHOOK_URL"),
+        ("ARMORY_PAGE_FRESHNESS", "how long a results page's reads serve further loads while the experiment is unchanged, e.g. 10s; 0 reads every load (10s)"),
     ]
 
     /// The configuration the environment describes, on top of the embedded defaults. Throws
@@ -79,6 +81,13 @@ extension ServerConfiguration {
                     + "notices are signed with it so the receiver can tell they are Armory's")
             }
             webhook = Webhook.Configuration(url: url, secret: secret)
+        }
+        if let text = value("ARMORY_PAGE_FRESHNESS") {
+            let parsed: Duration? = text == "0" ? .zero : DurationText.parse(text)
+            guard let freshness = parsed, freshness >= .zero, freshness <= .seconds(3_600) else {
+                throw ConfigurationError("ARMORY_PAGE_FRESHNESS must be a duration from 0 to 1h such as 10s or 500ms, not '\(text)'")
+            }
+            pageFreshness = freshness
         }
     }
 

@@ -98,6 +98,10 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown may take before what is left is cancelled (queued events
     /// are then spooled, never dropped).
     public var shutdownGracePeriod: Duration = .seconds(3)
+    /// How long a results page's reads serve further loads of the page while the experiment's
+    /// state (config, weights, status) stays the same; 0 reads on every load. The JSON routes
+    /// always read anew.
+    public var pageFreshness: Duration = .seconds(10)
     /// The HTTP limits: how long a connection may wait between request parts, and how large a
     /// request head may be.
     public var http = HTTPLimits()

@@ -25,6 +25,8 @@ public struct ArmoryAPI: Sendable {
     let failures: ArmFailureCounts
     let metrics: ServerMetrics
     let adminToken: String
+    /// How long a results page's reads are kept (``ServerConfiguration/pageFreshness``).
+    let pageFreshness: Duration
     /// Told of the changes the admin routes make.
     var notifier: any Notifier = NoNotifier()
 
@@ -39,8 +41,10 @@ public struct ArmoryAPI: Sendable {
         ).collection)
         if let recommendations, let ingest {
             router.addRoutes(ServingRoutes(recommendations: recommendations, ingest: ingest).collection)
-            router.addRoutes(ExperimentRoutes(registry: registry, store: store, metricsStore: metricsStore,
-                                              assignments: FirstAssignmentCache(metricsStore: metricsStore)).collection)
+            let reader = ResultsReader(store: store, metricsStore: metricsStore, assignments: FirstAssignmentCache(metricsStore: metricsStore),
+                                       pageFreshness: pageFreshness)
+            router.addRoutes(ExperimentRoutes(registry: registry, store: store, reader: reader).collection)
+            router.addRoutes(PageRoutes(registry: registry, reader: reader).collection)
             router.addRoutes(ModelRoutes(models: models).collection)
             router.addRoutes(AdminRoutes(control: ExperimentControl(registry: registry, store: store, notifier: notifier), models: models, adminToken: adminToken).collection)
         }

@@ -3,13 +3,12 @@ import ArmoryStorage
 import Foundation
 import Hummingbird
 
-/// The read-only experiment routes: the list, one experiment, its results (JSON or CSV), its
-/// weight history and its audit log.
+/// The read-only experiment routes: the list, one experiment, its results and timeline (JSON or
+/// CSV), its weight history and its audit log.
 struct ExperimentRoutes {
     let registry: ExperimentRegistry
     let store: any StateStore
-    let metricsStore: any MetricsStore
-    let assignments: FirstAssignmentCache
+    let reader: ResultsReader
 
     var collection: RouteCollection<BasicRequestContext> {
         let routes = RouteCollection(context: BasicRequestContext.self)
@@ -20,7 +19,12 @@ struct ExperimentRoutes {
             try APIJSON.response(ExperimentSummary(try live(context)))
         }
         routes.get("/v1/experiments/:id/results") { request, context in
-            try await results(request, context)
+            let results = try await reader.results(try live(context), logger: context.logger)
+            return try Self.answer(results, csv: results.csv, name: "\(results.experiment)-results", format: try Self.format(request))
+        }
+        routes.get("/v1/experiments/:id/timeline") { request, context in
+            let timeline = try await reader.timeline(try live(context), until: try RouteParameters.until(request), logger: context.logger)
+            return try Self.answer(timeline, csv: timeline.csv, name: "\(timeline.experiment)-timeline", format: try Self.format(request))
         }
         routes.get("/v1/experiments/:id/weights") { request, context in
             let live = try live(context)
@@ -37,29 +41,20 @@ struct ExperimentRoutes {
         return routes
     }
 
-    private func results(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let live = try live(context)
+    /// The `format` query parameter: `json` (the default) or `csv`.
+    private static func format(_ request: Request) throws -> String {
         let format = request.uri.queryParameters.get("format") ?? "json"
         guard format == "json" || format == "csv" else {
             throw ArmoryError.invalid("format", "format must be json or csv, not '\(format)'")
         }
-        var results: ExperimentResults
-        do {
-            let phase = ExperimentPhase(experiment: live.id, since: live.phaseStart)
-            results = ExperimentResults(live: live, aggregates: try await metricsStore.periodAggregates([phase]),
-                                        versions: try await store.weightVersions(of: live.id),
-                                        assignments: try await assignments.assignments(phase))
-            if !live.recommender.models.isEmpty {
-                results.split(byModel: try await metricsStore.modelAggregates(experiment: live.id, since: live.phaseStart),
-                              objective: live.experiment.objective)
-            }
-        } catch {
-            context.logger.error("cannot read results", metadata: ["experiment": "\(live.id)", "error": "\(error)"])
-            throw ArmoryError.unavailable(.metricsUnavailable, "the metrics store did not answer; try again shortly", retryAfter: 5)
-        }
-        guard format == "csv" else { return try APIJSON.response(results) }
-        var response = APIJSON.text(results.csv, contentType: "text/csv; charset=utf-8")
-        response.headers[.contentDisposition] = "attachment; filename=\"\(live.id)-results.csv\""
+        return format
+    }
+
+    /// `value` as JSON, or `csv` as a download named `name`.csv.
+    private static func answer(_ value: some Encodable, csv: @autoclosure () -> String, name: String, format: String) throws -> Response {
+        guard format == "csv" else { return try APIJSON.response(value) }
+        var response = APIJSON.text(csv(), contentType: "text/csv; charset=utf-8")
+        response.headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
         return response
     }
 

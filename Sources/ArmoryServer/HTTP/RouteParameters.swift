@@ -1,4 +1,5 @@
 import ArmoryCore
+import Foundation
 import Hummingbird
 
 /// Reads the parameters several routes share, refusing bad ones with an invalid ``ArmoryError``.
@@ -18,5 +19,13 @@ enum RouteParameters {
             throw ArmoryError.invalid("limit", "limit must be a whole number from 1 to 1000, not '\(text)'")
         }
         return limit
+    }
+
+    /// `?until=` as an ISO 8601 time (what the results page links with), or `nil`.
+    static func until(_ request: Request) throws -> Date? {
+        guard let text = request.uri.queryParameters.get("until") else { return nil }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        throw ArmoryError.invalid("until", "until must be an ISO 8601 time such as 2026-12-02T14:05:00Z, not '\(text)'")
     }
 }

@@ -50,6 +50,8 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         public var periodWeightedProbabilityBest: Double?
         /// The weight a Thompson update from the period-weighted rates would give now.
         public var periodWeightedWeight: Double?
+        /// This arm's share of ``ExperimentResults/gainOverEqualSplit``.
+        public var gainOverEqualSplit: Double?
     }
 
     /// An arm's decisions made by one trained model version (or, with `model` empty, by none:
@@ -98,6 +100,11 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     /// What a reader must know before trusting the numbers (an arm answered by its fallback
     /// more than ``fallbackWarningRate`` of the time).
     public var warnings: [String]
+    /// Successes (or engagement) gained by the traffic split used over an equal split of the
+    /// same decisions, by the arms' observed rates: the regret the split saved.
+    public var gainOverEqualSplit: Double?
+    /// ``gainOverEqualSplit`` as a share of an equal split's expected successes.
+    public var gainOverEqualSplitShare: Double?
     /// For experiments with arms that serve trained models, each arm's decisions split by the
     /// model version that made them (an alias that moved during the phase shows both).
     public var byModel: [ModelResult]?
@@ -151,6 +158,7 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         }
         warnings = []
         addPeriodWeighted(periods, live: live, observations: observations)
+        addGainOverEqualSplit()
         srmPValue = sampleRatio.pValue
         srmNote = sampleRatio.pValue == nil ? sampleRatio.note : nil
         warnings += arms.compactMap { arm in
@@ -170,19 +178,14 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
 
     /// The arms as CSV (RFC 4180), one row per arm, with a header.
     public var csv: String {
-        func number(_ value: Double?) -> String { value.map { String($0) } ?? "" }
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
-        }
-        let header = "experiment,arm,algorithm,trials,successes,rate,posterior_mean,interval_low,interval_high,probability_best,expected_loss,weight,"
-            + "fallbacks,fallback_rate,timeouts,errors"
-        let rows = arms.map { arm in
-            [field(experiment), field(arm.arm), field(arm.algorithm), String(arm.trials), String(arm.successes), number(arm.rate),
-             number(arm.posteriorMean), number(arm.intervalLow), number(arm.intervalHigh), number(arm.probabilityBest),
-             number(arm.expectedLoss), String(arm.weight), String(arm.fallbacks), number(arm.fallbackRate), String(arm.timeouts),
-             String(arm.errors)].joined(separator: ",")
-        }
-        return ([header] + rows).joined(separator: "\r\n") + "\r\n"
+        let header = ["experiment", "arm", "algorithm", "trials", "successes", "rate", "posterior_mean", "interval_low", "interval_high",
+                      "probability_best", "expected_loss", "weight", "fallbacks", "fallback_rate", "timeouts", "errors", "gain_over_equal_split"]
+        return CSVText.table(header: header, rows: arms.map { arm in
+            [CSVText.field(experiment), CSVText.field(arm.arm), CSVText.field(arm.algorithm), String(arm.trials), String(arm.successes),
+             CSVText.number(arm.rate), CSVText.number(arm.posteriorMean), CSVText.number(arm.intervalLow), CSVText.number(arm.intervalHigh),
+             CSVText.number(arm.probabilityBest), CSVText.number(arm.expectedLoss), String(arm.weight), String(arm.fallbacks),
+             CSVText.number(arm.fallbackRate), String(arm.timeouts), String(arm.errors), CSVText.number(arm.gainOverEqualSplit)]
+        })
     }
 
     /// `rate` as a percentage with one decimal ("3.2%").
