@@ -95,7 +95,7 @@ private func benchmarkStore(_ location: StateStoreLocation, seedTarget: Double, 
     }
 }
 
-private func adminQuery(_ sql: String, _ endpoint: PostgresEndpoint, _ logger: Logger) async throws {
+func adminQuery(_ sql: String, _ endpoint: PostgresEndpoint, _ logger: Logger) async throws {
     try await endpoint.withConnection(logger: logger) { connection in
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
