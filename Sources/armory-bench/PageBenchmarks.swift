@@ -155,7 +155,7 @@ struct PageBenchmark {
         let width = ExperimentTimeline.bucketWidth(since: live.phaseStart, until: Date())
         parts.append(("period aggregates", try await median { aggregates = try await armory.metricsStore.periodAggregates([phase]) }))
         parts.append(("first assignments", try await median { assignments = try await armory.metricsStore.firstAssignments([phase]) }))
-        parts.append(("time series", try await median { series = try await armory.metricsStore.timeSeries(phase, bucketSeconds: width) }))
+        parts.append(("time series", try await median { series = try await armory.metricsStore.timeSeries(phase, bucketSeconds: width, until: Date()) }))
         parts.append(("weight versions", try await median { versions = try await armory.store.weightVersions(of: live.id) }))
         parts.append(("config versions, audit", try await median {
             _ = try await armory.store.configVersions(of: live.id)

@@ -50,9 +50,13 @@ struct Browser {
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
+        // A browser that hangs is stopped, and the test fails saying so, rather than hanging the run.
+        let deadline = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(60), execute: deadline)
         let status = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: process.waitForExitStatus()) }
         }
+        deadline.cancel()
         let output = String(decoding: try Data(contentsOf: outputFile), as: UTF8.self)
         let errors = String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
         guard status == 0 else {

@@ -45,9 +45,9 @@ struct PageCheck {
         return counts
     }
 
-    /// Whether `text`, as the page wrote it, is `json`.
-    static func shows(_ text: String, _ json: Any?) -> Bool {
-        if text == "—" { return json == nil || json is NSNull }
+    /// Whether `text`, as the page wrote it, is `json` (`NSNull` for null).
+    static func shows(_ text: String, _ json: Any) -> Bool {
+        if text == "—" { return json is NSNull }
         if let time = json as? String {
             guard let date = parseTime(time) else { return false }
             let formatter = DateFormatter()
@@ -66,16 +66,23 @@ struct PageCheck {
         return abs(expected - shown) <= 0.5 * pow(10, -Double(decimals)) + 1e-9
     }
 
-    /// The value at `path` ("arms.0.trials", "warnings.length") in `json`.
+    /// The value at `path` ("arms.0.trials", "warnings.length") in `json`: `NSNull` for a null
+    /// or a field the encoder left out as absent (JSONEncoder omits nil optionals), `nil` for a
+    /// path that leads nowhere (a misspelt field, an index past the end).
     static func value(at path: String, in json: Any) -> Any? {
-        var current: Any? = json
-        for part in path.split(separator: ".") {
+        var current: Any = json
+        let parts = path.split(separator: ".")
+        for (position, part) in parts.enumerated() {
             if let array = current as? [Any] {
                 if part == "length" { current = array.count; continue }
                 guard let index = Int(part), array.indices.contains(index) else { return nil }
                 current = array[index]
             } else if let object = current as? [String: Any] {
-                current = object[String(part)]
+                guard let next = object[String(part)] else {
+                    // An optional the encoder left out is absent only as the last part of a path.
+                    return position == parts.count - 1 ? NSNull() : nil
+                }
+                current = next
             } else {
                 return nil
             }

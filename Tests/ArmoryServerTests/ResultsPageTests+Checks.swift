@@ -58,8 +58,11 @@ extension ResultsPageTests {
                 #expect(json.status == .ok, "\(number.route)")
                 answers[number.route] = try JSONSerialization.jsonObject(with: Data(buffer: json.body))
             }
-            let value = PageCheck.value(at: number.path, in: answers[number.route]!)
-            if !PageCheck.shows(number.text, value) { mismatches.append("\(number.route) \(number.path): page '\(number.text)', API \(value ?? "nothing")") }
+            guard let value = PageCheck.value(at: number.path, in: answers[number.route]!) else {
+                mismatches.append("\(number.route) \(number.path): no such field")
+                continue
+            }
+            if !PageCheck.shows(number.text, value) { mismatches.append("\(number.route) \(number.path): page '\(number.text)', API \(value)") }
         }
         #expect(mismatches.isEmpty, "\(page): \(mismatches.count) of \(check.bound.count) numbers differ: \(mismatches.prefix(5))")
         #expect(check.bound.count > 0 || page == "/", "\(page) shows no numbers")
@@ -94,7 +97,8 @@ extension ResultsPageTests {
         case "rolled-back":
             #expect(dom.contains("rollback by bo: too early") && dom.contains("rollback by cy: the others are broken"))
             // Two rollbacks, two numbered marks on each of the three charts.
-            #expect(dom.components(separatedBy: "<g class=\"mark\"").count - 1 == 6)
+            #expect(dom.components(separatedBy: "<a class=\"mark\" href=\"#change-").count - 1 == 6)
+            #expect(dom.contains("<tr id=\"change-2\">"), "each mark links to its row")
             #expect(dom.contains("pinned to &#39;personal&#39;") || dom.contains("pinned to 'personal'"), "the pin is shaded")
         default:
             #expect(dom.contains("leads: P(best)"))

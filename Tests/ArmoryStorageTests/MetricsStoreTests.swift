@@ -159,7 +159,7 @@ extension UsesClickHouse {
                 let totals = try await store.aggregates([ExperimentPhase(experiment: "watch", since: Self.start)])
                 #expect(totals.map(\.arm) == ["a", "b"])
                 #expect(totals.map(\.trials) == [11, 20] && totals.map(\.clicked) == [10, 20])
-                let series = try await store.timeSeries(ExperimentPhase(experiment: "watch", since: Self.start), bucketSeconds: 3_600)
+                let series = try await store.timeSeries(ExperimentPhase(experiment: "watch", since: Self.start), bucketSeconds: 3_600, until: Date())
                 #expect(series.map(\.totals.trials).reduce(0, +) == 31 && series.map(\.totals.clicked).reduce(0, +) == 30)
             }
         }
@@ -213,7 +213,7 @@ extension UsesClickHouse {
                 let shown = traffic.events.filter { $0.type == .impression && $0.time >= phase.since }
                 let totals = try await store.aggregates([phase])
                 for width in [3_600, 7_200, 900] {
-                    let points = try await store.timeSeries(phase, bucketSeconds: width)
+                    let points = try await store.timeSeries(phase, bucketSeconds: width, until: Date())
                     #expect(points.map(\.start) == points.map(\.start).sorted())
                     for arm in ["a", "b"] {
                         let total = totals.first { $0.arm == arm }
@@ -228,6 +228,13 @@ extension UsesClickHouse {
                         #expect(point.totals.trials == inBucket.count, "\(width) \(point.start) \(point.arm)")
                         #expect(point.totals.clicked == inBucket.filter { clicked.contains($0.decisionID) }.count)
                     }
+                }
+                // Up to a moment 70 minutes in: the hour holding it is counted exactly, to that moment.
+                let until = Self.start.addingTimeInterval(4_200)
+                let early = try await store.timeSeries(phase, bucketSeconds: 3_600, until: until)
+                for arm in ["a", "b"] {
+                    let expected = shown.filter { $0.arm == arm && $0.time <= until }.count
+                    #expect(early.filter { $0.arm == arm }.map(\.totals.trials).reduce(0, +) == expected, "\(arm) until \(until)")
                 }
             }
         }

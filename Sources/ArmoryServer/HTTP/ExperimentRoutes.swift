@@ -19,12 +19,14 @@ struct ExperimentRoutes {
             try APIJSON.response(ExperimentSummary(try live(context)))
         }
         routes.get("/v1/experiments/:id/results") { request, context in
+            let format = try Self.format(request)
             let results = try await reader.results(try live(context), logger: context.logger)
-            return try Self.answer(results, csv: results.csv, name: "\(results.experiment)-results", format: try Self.format(request))
+            return try Self.answer(results, csv: results.csv, name: "\(results.experiment)-results", format: format)
         }
         routes.get("/v1/experiments/:id/timeline") { request, context in
+            let format = try Self.format(request)
             let timeline = try await reader.timeline(try live(context), until: try RouteParameters.until(request), logger: context.logger)
-            return try Self.answer(timeline, csv: timeline.csv, name: "\(timeline.experiment)-timeline", format: try Self.format(request))
+            return try Self.answer(timeline, csv: timeline.csv, name: "\(timeline.experiment)-timeline", format: format)
         }
         routes.get("/v1/experiments/:id/weights") { request, context in
             let live = try live(context)

@@ -13,9 +13,10 @@ struct PageRoutes {
     var collection: RouteCollection<BasicRequestContext> {
         let routes = RouteCollection(context: BasicRequestContext.self)
         routes.get("/") { _, context in
+            // Each experiment's page report: kept like the page's own, so reloading the list is cheap.
             var rows: [ExperimentListPage.Row] = []
             for live in registry.experiments {
-                rows.append(.init(live: live, results: try? await reader.results(live, logger: context.logger)))
+                rows.append(.init(live: live, results: try? await reader.report(live, logger: context.logger).results))
             }
             return Self.page(ExperimentListPage(rows: rows).render())
         }
@@ -25,17 +26,20 @@ struct PageRoutes {
                 guard let live = registry.experiment(id) else { throw ArmoryError.unknownExperiment(id) }
                 return Self.page(ExperimentPage(report: try await reader.report(live, logger: context.logger)).render())
             } catch let error as ArmoryError {
-                return Self.page(Self.problem(error), status: error.kind == .notFound ? .notFound
+                return Self.page(Self.problem(error.message), status: error.kind == .notFound ? .notFound
                                  : error.kind == .unavailable ? .serviceUnavailable : .badRequest)
+            } catch {
+                context.logger.error("cannot show a results page", metadata: ["error": "\(error)"])
+                return Self.page(Self.problem("the state store did not answer; try again shortly"), status: .serviceUnavailable)
             }
         }
         return routes
     }
 
-    private static func problem(_ error: ArmoryError) -> HTML {
+    private static func problem(_ message: String) -> HTML {
         PageLayout.page(title: "Not shown", body: """
             <header><nav><a href="/">Armory</a></nav><h1>This page cannot be shown</h1></header>\
-            <main><p>\(error.message)</p><p><a href="/">All experiments</a></p></main>
+            <main><p>\(message)</p><p><a href="/">All experiments</a></p></main>
             """)
     }
 

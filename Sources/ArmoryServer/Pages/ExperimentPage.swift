@@ -106,7 +106,7 @@ struct ExperimentPage {
     private func overTime(_ charts: TimelineCharts) -> HTML {
         let changes: [HTML] = charts.changes.enumerated().map { number, change in
             """
-            <tr><th scope="row">\(String(number + 1))</th>\
+            <tr id="change-\(String(number + 1))"><th scope="row">\(String(number + 1))</th>\
             <td>\(PageFormat.bound(PageFormat.time(change.marker.at), sources.timeline, "markers.\(change.index).at"))</td>\
             <td class="text">\(change.marker.kind)</td><td class="text">\(change.marker.actor)</td><td class="text">\(change.marker.summary)</td></tr>
             """

@@ -5,16 +5,18 @@ import Foundation
 /// as JSON (`/v1/experiments/ID/results`, …) and PATH the field in that answer
 /// (`arms.0.trials`; `warnings.length` for an array's count), so a reader (and the browser test) can check every number against the data.
 enum PageFormat {
-    /// `value` with `digits` decimals, or "—" when absent.
+    /// `value` with `digits` decimals, or "—" when absent; a minus sign only when the
+    /// rounded value is not zero.
     static func decimal(_ value: Double?, _ digits: Int) -> String {
         guard let value, value.isFinite else { return "—" }
-        return String(format: "%.\(digits)f", value)
+        let text = String(format: "%.\(digits)f", abs(value))
+        return value < 0 && Double(text) != 0 ? "−" + text : text
     }
 
     /// `value` as a percentage with `digits` decimals ("13.5%"), or "—".
     static func percent(_ value: Double?, _ digits: Int = 1) -> String {
         guard let value, value.isFinite else { return "—" }
-        return String(format: "%.\(digits)f%%", value * 100)
+        return decimal(value * 100, digits) + "%"
     }
 
     /// `value` with a sign ("+12.3", "−4.0"), or "—".

@@ -98,10 +98,14 @@ struct TimeChart {
         if overflow > 0 {
             for index in placed.indices { placed[index].y = max(placed[index].y - overflow, Self.top + 4 + Double(index) * spacing) }
         }
-        let x = number(Self.width - Self.right + 6)
+        let x = Self.width - Self.right + 6
+        // The name in ink (light colours are unreadable as text on white) beside a swatch of the arm's colour.
         let texts: [HTML] = placed.map { item in
             let text = item.label.text.count > 22 ? item.label.text.prefix(21) + "…" : item.label.text
-            return "<text class=\"end-label\" x=\"\(x)\" y=\"\(number(item.y))\" fill=\"\(item.label.colour)\">\(String(text))</text>"
+            return """
+                <rect x="\(number(x))" y="\(number(item.y - 8))" width="8" height="8" fill="\(item.label.colour)" stroke="#0006"/>\
+                <text class="end-label" x="\(number(x + 11))" y="\(number(item.y))">\(String(text))</text>
+                """
         }
         return "<g class=\"labels\">\(texts)</g>"
     }
@@ -137,10 +141,12 @@ struct TimeChart {
         let changes: [HTML] = numbered.enumerated().map { index, mark in
             let position = number(x(mark.at))
             let label: HTML = labels[index].map { "<text x=\"\(position)\" y=\"\(number(Self.top - 3))\" text-anchor=\"start\">\($0)</text>" } ?? ""
+            // A link to the change's row in the page's table: the entry for keyboards and screen readers too.
             return """
-                <g class="mark" tabindex="0"><title>\(PageFormat.time(mark.at)) UTC: \(mark.text)</title>\
+                <a class="mark" href="#change-\(String(mark.number!))" aria-label="change \(String(mark.number!)): \(mark.text)">\
+                <title>\(PageFormat.time(mark.at)) UTC: \(mark.text)</title>\
                 <line x1="\(position)" x2="\(position)" y1="\(number(Self.top))" y2="\(number(bottomY))"/>\
-                <rect x="\(number(x(mark.at) - 3))" y="0" width="6" height="\(number(bottomY))" class="hit"/>\(label)</g>
+                <rect x="\(number(x(mark.at) - 3))" y="0" width="6" height="\(number(bottomY))" class="hit"/>\(label)</a>
                 """
         }
         // The worker's updates can be many: those within 3 pixels share one tick.

@@ -123,11 +123,8 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     /// `versions` and its units' first `assignments`.
     public init(live: LiveExperiment, aggregates: [ArmAggregate], versions: [WeightVersion], assignments: [FirstAssignment]) {
         let experiment = live.experiment
-        let prior = experiment.bandit?.prior ?? .uniform
         let observations = experiment.observations(from: aggregates)
-        let posteriors = observations.map { $0.posterior(for: experiment.objective, prior: prior) }
-        let complete = posteriors.compactMap { $0 }
-        let analysis = complete.count == posteriors.count && !complete.isEmpty ? BestArmAnalysis.exact(complete) : nil
+        let estimates = ArmEstimates(experiment, observations: observations)
         let weights = live.effectiveWeights
         let periods = WeightPeriods(experiment: experiment, aggregates: aggregates, versions: versions, assignments: assignments)
         self.experiment = experiment.id
@@ -136,23 +133,20 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         configVersion = live.config.version
         weightVersion = live.weights.version
         phaseStart = live.phaseStart
-        method = analysis?.method.description
+        method = estimates.method?.description
         rates = experiment.rateWeighting
         sampleRatio = SampleRatioState(periods: periods, settings: experiment.safety)
         guardrails = GuardrailCheck(experiment: experiment).results(
             periods, dropped: Set(live.weights.droppedArms), since: GuardrailCheck.restoredSince(versions))
         arms = experiment.arms.indices.map { index in
-            let observation = observations[index]
-            let interval = posteriors[index]?.credibleInterval(level: 0.95)
-            let rate: Double? = observation.trials == 0 ? nil : experiment.objective.isRate
-                ? Double(observation.successes) / Double(observation.trials) : observation.valueSum / Double(observation.trials)
-            // Whatever the store holds, the answer is JSON: a number that is not finite is absent.
+            let estimate = estimates.arms[index]
+            let observation = estimate.observation
             return ArmResult(
-                arm: observation.arm, algorithm: experiment.arms[index].algorithm, trials: observation.trials,
-                successes: experiment.objective.isRate ? observation.successes : 0, rate: finite(rate),
-                posteriorMean: finite(posteriors[index]?.mean), intervalLow: finite(interval?.lowerBound), intervalHigh: finite(interval?.upperBound),
-                probabilityBest: finite(analysis?.probabilityBest[index]), expectedLoss: finite(analysis?.expectedLoss[index]), weight: weights[index],
-                fallbacks: observation.fallbacks, fallbackRate: observation.trials == 0 ? nil : Double(observation.fallbacks) / Double(observation.trials),
+                arm: observation.arm, algorithm: experiment.arms[index].algorithm, trials: observation.trials, successes: estimate.successes,
+                rate: estimate.rate, posteriorMean: estimate.posteriorMean, intervalLow: estimate.interval?.lowerBound,
+                intervalHigh: estimate.interval?.upperBound, probabilityBest: estimate.probabilityBest, expectedLoss: estimate.expectedLoss,
+                weight: weights[index], fallbacks: observation.fallbacks,
+                fallbackRate: observation.trials == 0 ? nil : Double(observation.fallbacks) / Double(observation.trials),
                 timeouts: observation.timeouts, errors: observation.errors, isDropped: live.weights.droppedArms.contains(observation.arm)
             )
         }

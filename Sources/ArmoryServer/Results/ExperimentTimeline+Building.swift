@@ -18,17 +18,23 @@ extension ExperimentTimeline {
         arms = experiment.arms.map(\.name)
         points = Self.points(experiment, series: series, width: bucketSeconds, versions: versions, since: since, until: until)
         markers = Self.markers(live, versions: versions, configs: configs, audit: audit, since: since, until: until)
-        overrides = Self.overrides(live, statusChanges: statusChanges, since: since, until: until)
+        overrides = Self.overrides(live, configs: configs, statusChanges: statusChanges, since: since, until: until)
     }
 
-    /// The stretches from `since` to `until` when the experiment was paused or pinned, by its
-    /// file's status and its status changes as ``LiveExperiment/serving(_:fileStatusSince:statusChange:)`` reads them.
-    private static func overrides(_ live: LiveExperiment, statusChanges: [StatusChange], since: Date, until: Date) -> [Override] {
-        let moments = [since] + statusChanges.map(\.createdAt).filter { $0 > since && $0 <= until } + [live.fileStatusSince].filter { $0 > since && $0 <= until }
+    /// The stretches from `since` to `until` when the experiment was paused or pinned: at each
+    /// moment something changed, the file's status then (the config version in force, and since
+    /// when the file has said so) and the newest status change then, read as
+    /// ``LiveExperiment/serving(_:fileStatusSince:statusChange:)`` reads them now.
+    private static func overrides(
+        _ live: LiveExperiment, configs: [ConfigVersion], statusChanges: [StatusChange], since: Date, until: Date
+    ) -> [Override] {
+        let changes = (statusChanges.map(\.createdAt) + configs.map(\.createdAt)).filter { $0 > since && $0 <= until }
         var overrides: [Override] = []
-        for moment in Set(moments).sorted() {
-            let change = statusChanges.last { $0.createdAt <= moment }
-            let serving = LiveExperiment.serving(live.experiment, fileStatusSince: live.fileStatusSince, statusChange: change)
+        for moment in Set([since] + changes).sorted() {
+            let inForce = configs.filter { $0.createdAt <= moment }
+            let file = inForce.last?.experiment ?? live.experiment
+            let fileSince = inForce.reversed().prefix { $0.experiment.status == file.status }.last?.createdAt ?? live.fileStatusSince
+            let serving = LiveExperiment.serving(file, fileStatusSince: fileSince, statusChange: statusChanges.last { $0.createdAt <= moment })
             let (status, arm): (String?, String?) = switch serving {
             case .weighted: (nil, nil)
             case .paused: ("paused", nil)
@@ -46,7 +52,6 @@ extension ExperimentTimeline {
     private static func points(
         _ experiment: Experiment, series: [TimeSeriesPoint], width: Int, versions: [WeightVersion], since: Date, until: Date
     ) -> [Point] {
-        let prior = experiment.bandit?.prior ?? .uniform
         let first = Int((since.timeIntervalSince1970 / Double(width)).rounded(.down)) * width
         let last = Int((until.timeIntervalSince1970 / Double(width)).rounded(.down)) * width
         var cumulative: [ArmAggregate] = []
@@ -59,20 +64,15 @@ extension ExperimentTimeline {
             }
             let end = min(Date(timeIntervalSince1970: Double(start + width)), until)
             let version = versions.last { $0.createdAt <= end } ?? versions.first
-            let observations = experiment.observations(from: cumulative)
-            let posteriors = observations.map { $0.posterior(for: experiment.objective, prior: prior) }
-            let complete = posteriors.compactMap { $0 }
-            let analysis = complete.count == posteriors.count && complete.count >= 2 ? BestArmAnalysis.exact(complete) : nil
-            let arms = observations.indices.map { index in
-                let observation = observations[index]
-                let interval = posteriors[index]?.credibleInterval(level: 0.95)
-                let rate: Double? = observation.trials == 0 ? nil : experiment.objective.isRate
-                    ? Double(observation.successes) / Double(observation.trials) : observation.valueSum / Double(observation.trials)
-                let weight = version.flatMap { version in version.arms.firstIndex(of: observation.arm).map { version.weights[$0] } } ?? 0
+            let estimates = ArmEstimates(experiment, observations: experiment.observations(from: cumulative))
+            let arms = estimates.arms.map { estimate in
+                let weight = version.flatMap { version in
+                    version.arms.firstIndex(of: estimate.observation.arm).flatMap { version.weights.indices.contains($0) ? version.weights[$0] : nil }
+                } ?? 0
                 return ArmPoint(
-                    arm: observation.arm, trials: observation.trials, successes: experiment.objective.isRate ? observation.successes : 0,
-                    rate: finite(rate), intervalLow: finite(interval?.lowerBound), intervalHigh: finite(interval?.upperBound),
-                    probabilityBest: finite(analysis?.probabilityBest[index]), weight: weight)
+                    arm: estimate.observation.arm, trials: estimate.observation.trials, successes: estimate.successes, rate: estimate.rate,
+                    intervalLow: estimate.interval?.lowerBound, intervalHigh: estimate.interval?.upperBound,
+                    probabilityBest: estimate.probabilityBest, weight: weight)
             }
             points.append(Point(start: Date(timeIntervalSince1970: Double(start)), end: end, weightVersion: version?.version ?? 0, arms: arms))
         }
@@ -96,13 +96,12 @@ extension ExperimentTimeline {
                    summary: "config v\(config.version) from \(config.sourceFile)", weightVersion: nil)
         }
         markers += audit.filter { window($0.createdAt) }.map { entry in
-            // The weight version an entry made: stored with it, for the same reason.
-            let made = ["rollback", "restore", "guardrail"].contains(entry.action)
-                ? versions.first { abs($0.createdAt.timeIntervalSince(entry.createdAt)) < 5 && $0.reason.rawValue == entry.action }
-                : nil
+            // The weight version an entry made, as its detail names it ("… new_version=13").
+            let made = entry.detail.range(of: #"new_version=\d+"#, options: .regularExpression)
+                .flatMap { Int(entry.detail[$0].dropFirst("new_version=".count)) }
             let detail = entry.detail.hasPrefix("{") || entry.detail.isEmpty ? "" : " [\(entry.detail)]"
             return Marker(kind: entry.action, at: entry.createdAt, actor: entry.actor,
-                          summary: "\(entry.action) by \(entry.actor): \(entry.reason)\(detail)", weightVersion: made?.version)
+                          summary: "\(entry.action) by \(entry.actor): \(entry.reason)\(detail)", weightVersion: made)
         }
         return markers.sorted { ($0.at, $0.kind) < ($1.at, $1.kind) }
     }

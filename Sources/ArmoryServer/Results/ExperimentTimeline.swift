@@ -90,7 +90,7 @@ public struct ExperimentTimeline: Sendable, Codable, Hashable {
             let first = (since.timeIntervalSince1970 / Double(width)).rounded(.down)
             let last = (until.timeIntervalSince1970 / Double(width)).rounded(.down)
             return Int(last - first) + 1 <= maximumPoints
-        } ?? Int((seconds / Double(maximumPoints - 1)).rounded(.up))
+        } ?? Int((seconds / Double(maximumPoints - 2) / 86_400).rounded(.up)) * 86_400  // past 59 weeks: whole days
     }
 
     /// The points as CSV (RFC 4180), one row per point and arm, with a header.

@@ -43,8 +43,7 @@ public struct ResultsReader: Sendable {
     }
 
     /// `live`'s timeline up to `until` (now when `nil` or later): the moment a results page
-    /// showed, whose numbers this answers again while nothing new arrives (decisions made later
-    /// in `until`'s own bucket count in it).
+    /// showed, whose chart numbers this answers again (decisions made after it do not count).
     public func timeline(_ live: LiveExperiment, until: Date? = nil, logger: Logger) async throws -> ExperimentTimeline {
         let moment = min(until ?? Date(), Date())
         guard moment >= live.phaseStart else {
@@ -101,7 +100,8 @@ public struct ResultsReader: Sendable {
 
     private func timeline(_ live: LiveExperiment, history: History, until: Date) async throws -> ExperimentTimeline {
         let width = ExperimentTimeline.bucketWidth(since: live.phaseStart, until: until)
-        let series = try await metricsStore.timeSeries(ExperimentPhase(experiment: live.id, since: live.phaseStart), bucketSeconds: width)
+        let series = try await metricsStore.timeSeries(ExperimentPhase(experiment: live.id, since: live.phaseStart), bucketSeconds: width,
+                                                       until: until)
         return ExperimentTimeline(live: live, series: series, bucketSeconds: width, versions: history.versions, configs: history.configs,
                                   audit: history.audit, statusChanges: history.statusChanges, until: until)
     }

@@ -28,9 +28,9 @@ public protocol MetricsStore: Sendable {
     /// counts. Reads every impression of the phases, so the worker asks once per cycle.
     func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment]
     /// Per bucket of `bucketSeconds` (aligned to multiples of it in Unix time) and arm, the
-    /// totals of the phase's decisions made in it, oldest first: the results page's charts.
-    /// Whole hours read the hourly totals where a store keeps them.
-    func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int) async throws -> [TimeSeriesPoint]
+    /// totals of the phase's decisions made in it up to `until`, oldest first: the results
+    /// page's charts. Whole hours read the hourly totals where a store keeps them.
+    func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int, until: Date) async throws -> [TimeSeriesPoint]
     /// An experiment's decisions since `since` by arm and by the model version that made each
     /// list (read on demand for results, never by the weight updater).
     func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate]

@@ -192,7 +192,7 @@ public final class SQLiteMetricsStore: MetricsStore {
         }
     }
 
-    public func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int) async throws -> [TimeSeriesPoint] {
+    public func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int, until: Date) async throws -> [TimeSeriesPoint] {
         let width = max(bucketSeconds, 1)
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
@@ -203,9 +203,9 @@ public final class SQLiteMetricsStore: MetricsStore {
                              max(type = 'click') AS clicked, max(type = 'conversion') AS converted,
                              max(failure = 'timeout') AS timed_out, max(failure = 'error') AS errored,
                              total(CASE WHEN type = 'engagement' THEN value END) AS engagement
-                      FROM events WHERE experiment = ? AND decision_time >= ? GROUP BY arm, decision_id)
+                      FROM events WHERE experiment = ? AND decision_time >= ? AND decision_time <= ? GROUP BY arm, decision_id)
                 GROUP BY bucket, arm ORDER BY bucket, arm
-                """, arguments: [width, width, phase.experiment, phase.since.timeIntervalSince1970])
+                """, arguments: [width, width, phase.experiment, phase.since.timeIntervalSince1970, until.timeIntervalSince1970])
                 .map { row in
                     TimeSeriesPoint(start: Date(timeIntervalSince1970: row["bucket"]), totals: ArmAggregate(
                         experiment: phase.experiment, arm: row["arm"], trials: row["trials"], clicked: row["clicked"],
