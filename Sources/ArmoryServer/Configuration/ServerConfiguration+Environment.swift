@@ -82,13 +82,16 @@ extension ServerConfiguration {
             }
             webhook = Webhook.Configuration(url: url, secret: secret)
         }
-        if let text = value("ARMORY_PAGE_FRESHNESS") {
-            let parsed: Duration? = text == "0" ? .zero : DurationText.parse(text)
-            guard let freshness = parsed, freshness >= .zero, freshness <= .seconds(3_600) else {
-                throw ConfigurationError("ARMORY_PAGE_FRESHNESS must be a duration from 0 to 1h such as 10s or 500ms, not '\(text)'")
-            }
-            pageFreshness = freshness
+        if let text = value("ARMORY_PAGE_FRESHNESS") { pageFreshness = try Self.pageFreshness(text) }
+    }
+
+    /// `ARMORY_PAGE_FRESHNESS`: a duration from 0 to an hour.
+    private static func pageFreshness(_ text: String) throws -> Duration {
+        let parsed: Duration? = text == "0" ? .zero : DurationText.parse(text)
+        guard let freshness = parsed, freshness >= .zero, freshness <= .seconds(3_600) else {
+            throw ConfigurationError("ARMORY_PAGE_FRESHNESS must be a duration from 0 to 1h such as 10s or 500ms, not '\(text)'")
         }
+        return freshness
     }
 
     /// Checks values that flags and variables may have set wrong.

@@ -30,6 +30,11 @@ extension ExperimentPage {
 
     private func guardrails() -> HTML {
         guard !results.guardrails.isEmpty else { return "<p>No guardrails are declared.</p>" }
+        // A relative change as a signed percentage, as the warnings write it; an absolute one as a difference.
+        func change(_ value: Double, _ evidence: GuardrailEvidence, _ path: String) -> HTML {
+            let text = evidence.isRelative ? (value < 0 ? "" : "+") + PageFormat.percent(value, 2) : PageFormat.signed(value, 4)
+            return PageFormat.bound(text == "+0.00%" ? "0.00%" : text, sources.results, path)
+        }
         let rows: [HTML] = results.guardrails.enumerated().map { index, result in
             let path = "guardrails.\(index).evidence"
             let evidence = result.evidence
@@ -37,14 +42,14 @@ extension ExperimentPage {
                 <tr class="guardrail-\(result.state.rawValue)"><td>\(PageFormat.bound(String(result.guardrail), sources.results, "guardrails.\(index).guardrail")). \
                 \(result.metric.rawValue) (\(result.action.rawValue))</td><td class="text">\(result.arm)</td><td class="text">\(result.reference)</td>\
                 <td>\(result.state.rawValue)</td>\
-                <td>\(evidence.map { PageFormat.bound(PageFormat.signed($0.change, 4), sources.results, "\(path).change") } ?? "—")</td>\
-                <td>\(evidence.map { "[\(PageFormat.bound(PageFormat.signed($0.intervalLow, 4), sources.results, "\(path).interval_low")), \(PageFormat.bound(PageFormat.signed($0.intervalHigh, 4), sources.results, "\(path).interval_high"))]" as HTML } ?? "—")</td>\
-                <td>\(evidence.map { PageFormat.bound(PageFormat.signed($0.threshold, 4), sources.results, "\(path).threshold") } ?? "—")</td></tr>
+                <td>\(evidence.map { change($0.change, $0, "\(path).change") } ?? "—")</td>\
+                <td>\(evidence.map { "[\(change($0.intervalLow, $0, "\(path).interval_low")), \(change($0.intervalHigh, $0, "\(path).interval_high"))]" as HTML } ?? "—")</td>\
+                <td>\(evidence.map { change($0.threshold, $0, "\(path).threshold") } ?? "—")</td></tr>
                 """
         }
         return """
             <div class="scroll"><table id="guardrails"><caption>Guardrails: each arm against its reference, with the always-valid \
-            interval of the change (relative changes as fractions).</caption><thead><tr><th scope="col">guardrail</th>\
+            interval of the change (relative changes in percent, absolute ones as differences).</caption><thead><tr><th scope="col">guardrail</th>\
             <th scope="col">arm</th><th scope="col">vs</th><th scope="col">state</th><th scope="col">change</th>\
             <th scope="col">interval</th><th scope="col">threshold</th></tr></thead><tbody>\(rows)</tbody></table></div>
             """
@@ -81,8 +86,8 @@ extension ExperimentPage {
             <div class="scroll"><table id="audit"><caption>Audit log, newest first (the newest \(String(Self.historyRows))).</caption>\
             <thead><tr><th scope="col">when</th><th scope="col">action</th><th scope="col">by</th><th scope="col">reason</th>\
             <th scope="col">detail</th></tr></thead><tbody>\(entries)</tbody></table></div>\
-            <p class="links">As data: <a href="\(base)/results">results (JSON)</a> · <a href="\(base)/results?format=csv">results (CSV)</a> · \
-            <a href="\(base)/timeline">timeline (JSON)</a> · <a href="\(base)/timeline?format=csv">timeline (CSV)</a> · \
+            <p class="links">As data: <a href="\(base)/results">results now (JSON)</a> · <a href="\(base)/results?format=csv">results now (CSV)</a> · \
+            <a href="\(sources.timeline)">timeline as shown (JSON)</a> · <a href="\(sources.timeline)&amp;format=csv">timeline as shown (CSV)</a> · \
             <a href="\(base)/weights">weight history</a> · <a href="\(base)/audit">audit log</a> · <a href="\(base)">experiment</a></p></section>
             """
     }
@@ -100,11 +105,11 @@ struct IntervalBar {
             4 + (Self.width - 8) * (value - axis.lowerBound) / max(axis.upperBound - axis.lowerBound, 1e-12)
         }
         return """
-            <svg class="bar" viewBox="0 0 \(number(Self.width)) 16" width="\(number(Self.width))" height="16" role="img" \
+            <svg class="bar" viewBox="0 0 \(coordinate(Self.width)) 16" width="\(coordinate(Self.width))" height="16" role="img" \
             aria-label="95% interval \(PageFormat.decimal(low, 4)) to \(PageFormat.decimal(high, 4)), mean \(PageFormat.decimal(mean, 4))">\
-            <line class="axis-line" x1="4" x2="\(number(Self.width - 4))" y1="8" y2="8"/>\
-            <rect x="\(number(x(low)))" y="3" width="\(number(max(x(high) - x(low), 1)))" height="10" fill="\(colour)" opacity="0.45"/>\
-            <circle cx="\(number(x(mean)))" cy="8" r="3.5" fill="\(colour)" stroke="#000" stroke-width="0.8"/></svg> 
+            <line class="axis-line" x1="4" x2="\(coordinate(Self.width - 4))" y1="8" y2="8"/>\
+            <rect x="\(coordinate(x(low)))" y="3" width="\(coordinate(max(x(high) - x(low), 1)))" height="10" fill="\(colour)" opacity="0.45"/>\
+            <circle cx="\(coordinate(x(mean)))" cy="8" r="3.5" fill="\(colour)" stroke="#000" stroke-width="0.8"/></svg> 
             """
     }
 }

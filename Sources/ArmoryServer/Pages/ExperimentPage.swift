@@ -65,10 +65,10 @@ struct ExperimentPage {
         guard let gain = results.gainOverEqualSplit else { return "" }
         let unit = results.objective == .engagement ? "engagement" : results.objective == .ctr ? "clicks" : "conversions"
         return """
-            <p>Against an equal split of the same decisions, this split gained \
+            <p>Against an equal split of the same decisions, the weights in force gained \
             \(PageFormat.bound(PageFormat.signed(gain, 1), sources.results, "gain_over_equal_split")) \(unit) \
             (\(PageFormat.bound(PageFormat.percent(results.gainOverEqualSplitShare, 1), sources.results, "gain_over_equal_split_share"))), \
-            by the arms' observed rates.</p>
+            by the arms' observed rates (each arm's weight averaged over the phase's decisions).</p>
             """
     }
 
@@ -94,8 +94,8 @@ struct ExperimentPage {
         }
         return """
             <section id="leaderboard"><h2>Leaderboard</h2><div class="scroll"><table><caption>Each arm in the current phase: the 95% \
-            interval of its posterior is drawn on one axis for all arms; the last column is what its share of traffic gained over an \
-            equal split.</caption><thead><tr><th scope="col">arm</th><th scope="col">algorithm</th><th scope="col">trials</th>\
+            interval of its posterior is drawn on one axis for all arms; the last column is what its weight gained over an equal \
+            split.</caption><thead><tr><th scope="col">arm</th><th scope="col">algorithm</th><th scope="col">trials</th>\
             <th scope="col">successes</th><th scope="col">rate</th><th scope="col">posterior mean</th><th scope="col">95% interval</th>\
             <th scope="col">P(best)</th><th scope="col">expected loss</th><th scope="col">weight</th><th scope="col">vs equal split</th>\
             </tr></thead><tbody>\(rows)</tbody></table></div></section>

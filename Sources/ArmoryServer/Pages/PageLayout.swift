@@ -35,7 +35,7 @@ enum PageLayout {
         svg.chart{width:100%;height:auto;max-width:760px;display:block;font:11px system-ui,"DejaVu Sans",sans-serif}\
         .grid{stroke:#e3e3e3}.axis{fill:#555}.line{fill:none;stroke-width:2}.band{opacity:.16}.area{opacity:.85;stroke:#fff;stroke-width:.5}\
         .end-label{font-weight:600;fill:#1b1b1b}.mark line{stroke:#333;stroke-dasharray:3 3}.mark text{fill:#333;font-weight:700}\
-        .mark .hit{fill:transparent}.override{fill:#555;fill-opacity:.14}.mark:hover line,.mark:focus line{stroke:#000;stroke-width:2}.mark:focus{outline:2px solid #0b5cad}tr:target{background:#fff3bf}.tick line{stroke:#777}\
+        .mark .hit{fill:transparent}.override{fill:#333;fill-opacity:.3;stroke:#333;stroke-dasharray:2 2}.mark:hover line,.mark:focus line{stroke:#000;stroke-width:2}.mark:focus{outline:2px solid #0b5cad}tr:target{background:#fff3bf}.tick line{stroke:#777}\
         details{margin:.6em 0}summary{cursor:pointer;color:#0b5cad}\
         td.text,.list td,.list th{text-align:left}.health-ok{color:#006b3c}.health-warn{color:var(--warn)}\
         @media (max-width:640px){body{font-size:14px;padding:8px}th,td{padding:.2em .35em}svg.bar{width:90px}svg.chart{min-width:620px}}

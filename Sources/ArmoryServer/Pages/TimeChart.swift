@@ -22,6 +22,9 @@ struct TimeChart {
     }
 
     static let width = 760.0
+    /// The width a label's character takes at the charts' font size, and the space kept between labels.
+    private static let labelCharacterWidth = 7.0
+    private static let labelGap = 4.0
     static let height = 240.0
     private static let left = 56.0
     private static let right = 150.0
@@ -50,18 +53,18 @@ struct TimeChart {
         return Self.top + plotHeight * (1 - min(max((value - range.lowerBound) / span, 0), 1))
     }
 
-    /// The whole `<svg>` with `shades` behind `body` (the series), inside the axes, and `marks` over them.
+    /// The whole `<svg>` with `body` (the series) inside the axes, and `shades` and `marks` over them.
     func svg(_ body: HTML, marks: [Mark], shades: [Shade]) -> HTML {
         let shaded: [HTML] = shades.map { shade in
             """
-            <rect class="override" x="\(number(x(shade.from)))" y="\(number(Self.top))" width="\(number(max(x(shade.to) - x(shade.from), 1.5)))" \
-            height="\(number(plotHeight))"><title>\(shade.text)</title></rect>
+            <rect class="override" x="\(coordinate(x(shade.from)))" y="\(coordinate(Self.top))" width="\(coordinate(max(x(shade.to) - x(shade.from), 1.5)))" \
+            height="\(coordinate(plotHeight))"><title>\(shade.text)</title></rect>
             """
         }
         return """
-            <svg id="\(id)" class="chart" viewBox="0 0 \(number(Self.width)) \(number(Self.height))" role="img" \
+            <svg id="\(id)" class="chart" viewBox="0 0 \(coordinate(Self.width)) \(coordinate(Self.height))" role="img" \
             aria-labelledby="\(id)-title \(id)-desc" data-chart="\(id)"><title id="\(id)-title">\(title)</title>\
-            <desc id="\(id)-desc">\(summary)</desc>\(axes())\(shaded)\(body)\(marksMarkup(marks))</svg>
+            <desc id="\(id)-desc">\(summary)</desc>\(axes())\(body)\(shaded)\(marksMarkup(marks))</svg>
             """
     }
 
@@ -71,7 +74,7 @@ struct TimeChart {
         var drawing = false
         for (time, value) in points {
             guard let value else { drawing = false; continue }
-            path += (drawing ? "L" : "M") + number(x(time)) + " " + number(y(value))
+            path += (drawing ? "L" : "M") + coordinate(x(time)) + " " + coordinate(y(value))
             drawing = true
         }
         return path
@@ -80,8 +83,8 @@ struct TimeChart {
     /// The area between `upper` and `lower` at each time.
     func band(_ points: [(Date, Double, Double)]) -> String {
         guard !points.isEmpty else { return "" }
-        let forward = points.map { number(x($0.0)) + " " + number(y($0.2)) }
-        let back = points.reversed().map { number(x($0.0)) + " " + number(y($0.1)) }
+        let forward = points.map { coordinate(x($0.0)) + " " + coordinate(y($0.2)) }
+        let back = points.reversed().map { coordinate(x($0.0)) + " " + coordinate(y($0.1)) }
         return "M" + (forward + back).joined(separator: "L") + "Z"
     }
 
@@ -103,8 +106,8 @@ struct TimeChart {
         let texts: [HTML] = placed.map { item in
             let text = item.label.text.count > 22 ? item.label.text.prefix(21) + "…" : item.label.text
             return """
-                <rect x="\(number(x))" y="\(number(item.y - 8))" width="8" height="8" fill="\(item.label.colour)" stroke="#0006"/>\
-                <text class="end-label" x="\(number(x + 11))" y="\(number(item.y))">\(String(text))</text>
+                <rect x="\(coordinate(x))" y="\(coordinate(item.y - 8))" width="8" height="8" fill="\(item.label.colour)" stroke="#0006"/>\
+                <text class="end-label" x="\(coordinate(x + 11))" y="\(coordinate(item.y))">\(String(text))</text>
                 """
         }
         return "<g class=\"labels\">\(texts)</g>"
@@ -114,39 +117,45 @@ struct TimeChart {
         let ticks = (0...4).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / 4 }
         let horizontal: [HTML] = ticks.map { value in
             """
-            <line class="grid" x1="\(number(Self.left))" x2="\(number(Self.width - Self.right))" y1="\(number(y(value)))" y2="\(number(y(value)))"/>\
-            <text class="axis" x="\(number(Self.left - 6))" y="\(number(y(value) + 4))" text-anchor="end">\(label(value))</text>
+            <line class="grid" x1="\(coordinate(Self.left))" x2="\(coordinate(Self.width - Self.right))" y1="\(coordinate(y(value)))" y2="\(coordinate(y(value)))"/>\
+            <text class="axis" x="\(coordinate(Self.left - 6))" y="\(coordinate(y(value) + 4))" text-anchor="end">\(label(value))</text>
             """
         }
         let span = until.timeIntervalSince(since)
         let times: [HTML] = (0...4).map { step in
             let time = since.addingTimeInterval(span * Double(step) / 4)
             let anchor = step == 0 ? "start" : step == 4 ? "end" : "middle"
-            return "<text class=\"axis\" x=\"\(number(x(time)))\" y=\"\(number(Self.height - 8))\" text-anchor=\"\(anchor)\">\(Self.timeLabel(time, span: span))</text>"
+            return "<text class=\"axis\" x=\"\(coordinate(x(time)))\" y=\"\(coordinate(Self.height - 8))\" text-anchor=\"\(anchor)\">\(Self.timeLabel(time, span: span))</text>"
         }
         return "<g class=\"axes\" aria-hidden=\"true\">\(horizontal)\(times)</g>"
     }
 
     private func marksMarkup(_ marks: [Mark]) -> HTML {
         let bottomY = Self.height - Self.bottom
-        // Changes closer than 14 pixels share one label ("1–4") at the first of them.
+        // Changes whose labels would touch share one label ("1–4") at the first of them.
         let numbered = marks.filter { $0.number != nil }
         var labels: [Int: String] = [:]
         var first = 0
+        var labelEnd = -Double.infinity
         for index in numbered.indices {
-            if index > 0, x(numbered[index].at) - x(numbered[first].at) >= 14 { first = index }
             let run = numbered[first].number!
-            labels[first] = run == numbered[index].number! ? String(run) : "\(run)–\(numbered[index].number!)"
+            if index == 0 || x(numbered[index].at) >= labelEnd + Self.labelGap {
+                first = index
+                labels[index] = String(numbered[index].number!)
+            } else {
+                labels[first] = "\(run)–\(numbered[index].number!)"
+            }
+            labelEnd = x(numbered[first].at) + Double(labels[first]!.count) * Self.labelCharacterWidth
         }
         let changes: [HTML] = numbered.enumerated().map { index, mark in
-            let position = number(x(mark.at))
-            let label: HTML = labels[index].map { "<text x=\"\(position)\" y=\"\(number(Self.top - 3))\" text-anchor=\"start\">\($0)</text>" } ?? ""
+            let position = coordinate(x(mark.at))
+            let label: HTML = labels[index].map { "<text x=\"\(position)\" y=\"\(coordinate(Self.top - 3))\" text-anchor=\"start\">\($0)</text>" } ?? ""
             // A link to the change's row in the page's table: the entry for keyboards and screen readers too.
             return """
                 <a class="mark" href="#change-\(String(mark.number!))" aria-label="change \(String(mark.number!)): \(mark.text)">\
                 <title>\(PageFormat.time(mark.at)) UTC: \(mark.text)</title>\
-                <line x1="\(position)" x2="\(position)" y1="\(number(Self.top))" y2="\(number(bottomY))"/>\
-                <rect x="\(number(x(mark.at) - 3))" y="0" width="6" height="\(number(bottomY))" class="hit"/>\(label)</a>
+                <line x1="\(position)" x2="\(position)" y1="\(coordinate(Self.top))" y2="\(coordinate(bottomY))"/>\
+                <rect x="\(coordinate(x(mark.at) - 3))" y="0" width="6" height="\(coordinate(bottomY))" class="hit"/>\(label)</a>
                 """
         }
         // The worker's updates can be many: those within 3 pixels share one tick.
@@ -162,7 +171,7 @@ struct TimeChart {
         let tickMarkup: [HTML] = ticks.map { tick in
             """
             <g class="tick"><title>\(tick.texts.joined(separator: "\n"))</title>\
-            <line x1="\(number(tick.x))" x2="\(number(tick.x))" y1="\(number(bottomY))" y2="\(number(bottomY + 6))"/></g>
+            <line x1="\(coordinate(tick.x))" x2="\(coordinate(tick.x))" y1="\(coordinate(bottomY))" y2="\(coordinate(bottomY + 6))"/></g>
             """
         }
         return "<g class=\"marks\">\(changes)\(tickMarkup)</g>"
@@ -177,8 +186,8 @@ struct TimeChart {
     }
 }
 
-/// `value` with at most two decimals, for coordinates.
-func number(_ value: Double) -> String {
+/// An SVG coordinate: `value` with at most two decimals.
+func coordinate(_ value: Double) -> String {
     let rounded = (value * 100).rounded() / 100
     return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
 }

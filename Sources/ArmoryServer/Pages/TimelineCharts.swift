@@ -27,7 +27,26 @@ struct TimelineCharts {
         }
     }
 
-    private var times: [Date] { timeline.points.map(\.end) }
+    /// Where the charts' time axis ends: the last bucket where a decision was made, or the last
+    /// change, whichever is later (not the moment the page was read, which would squeeze a burst
+    /// of traffic followed by quiet into a sliver at the left).
+    var axisEnd: Date {
+        var end = timeline.points.first?.end ?? timeline.until
+        for (previous, point) in zip(timeline.points, timeline.points.dropFirst())
+            where zip(previous.arms, point.arms).contains(where: { $0.trials != $1.trials }) {
+            end = max(end, point.end)
+        }
+        let changes = timeline.markers.map(\.at) + timeline.overrides.flatMap { [$0.from] + [$0.to].compactMap { $0 } }
+        return min(max(end, changes.max() ?? end), timeline.until)
+    }
+
+    /// The points the charts draw: those up to the axis's end.
+    private var drawn: [ExperimentTimeline.Point] {
+        let end = axisEnd
+        return timeline.points.filter { $0.start < end || $0.start == timeline.points.first?.start }
+    }
+
+    private var times: [Date] { drawn.map { min($0.end, axisEnd) } }
 
     /// The stretches when traffic did not follow the weights.
     private var shades: [TimeChart.Shade] {
@@ -35,37 +54,39 @@ struct TimelineCharts {
             let what = override.status == "pinned" ? "pinned to '\(override.arm ?? "")': every unit got that arm"
                 : "paused: every unit got the fallback arm"
             let end = override.to.map { PageFormat.time($0) + " UTC" } ?? "now"
-            return TimeChart.Shade(from: override.from, to: override.to ?? timeline.until,
+            return TimeChart.Shade(from: override.from, to: override.to ?? axisEnd,
                                    text: "\(PageFormat.time(override.from)) UTC to \(end): \(what) (decisions then count in no arm)")
         }
     }
 
-    /// The cumulative rate per arm with its 95% interval band.
+    /// The cumulative rate per arm (its posterior mean) with its 95% interval band.
     func rate() -> HTML {
         let what = timeline.objective.isRate ? "rate" : "mean engagement"
-        let values = timeline.points.flatMap { $0.arms.filter { $0.trials > 0 }.flatMap { [$0.intervalLow, $0.intervalHigh, $0.rate].compactMap { $0 } } }
+        let values = drawn.flatMap { $0.arms.filter { $0.trials > 0 }.flatMap { [$0.intervalLow, $0.intervalHigh, $0.posteriorMean].compactMap { $0 } } }
         let low = max((values.min() ?? 0), 0)
         let high = max(values.max() ?? 1, low + 1e-6)
         let pad = (high - low) * 0.08
+        // A rate is at most 1: padding never pushes the axis past it.
+        let top = timeline.objective.isRate ? min(high + pad, 1) : high + pad
         let chart = TimeChart(
-            id: "chart-rate", title: "Cumulative \(what) per arm, with 95% intervals", summary: summary(of: \.rate, what),
-            since: timeline.since, until: timeline.until, range: max(low - pad, 0)...(high + pad),
+            id: "chart-rate", title: "Cumulative \(what) per arm (posterior mean), with 95% intervals", summary: summary(of: \.posteriorMean, what),
+            since: timeline.since, until: axisEnd, range: max(low - pad, 0)...max(top, low + 1e-6),
             label: { timeline.objective.isRate ? PageFormat.percent($0) : PageFormat.decimal($0, 2) })
         let series: [HTML] = timeline.arms.indices.map { index in
             let colour = Palette.colour(index)
-            let points = timeline.points.map { $0.arms[index] }
+            let points = drawn.map { $0.arms[index] }
             // Before an arm's first decision its interval is the prior's: not drawn.
             let band = zip(times, points).compactMap { time, arm in
                 arm.trials == 0 ? nil : arm.intervalLow.flatMap { low in arm.intervalHigh.map { (time, low, $0) } }
             }
             return """
                 <g class="series" data-series="\(timeline.arms[index])"><path class="band" d="\(chart.band(band))" fill="\(colour)"/>\
-                <path class="line" d="\(chart.line(zip(times, points.map(\.rate)).map { ($0, $1) }))" stroke="\(colour)" \
+                <path class="line" d="\(chart.line(zip(times, points.map { $0.trials > 0 ? $0.posteriorMean : nil }).map { ($0, $1) }))" stroke="\(colour)" \
                 stroke-dasharray="\(Palette.dash(index))"/></g>
                 """
         }
         let labels = timeline.arms.indices.compactMap { index in
-            timeline.points.last { $0.arms[index].rate != nil }?.arms[index].rate.map { (timeline.arms[index], $0, Palette.colour(index)) }
+            drawn.last { $0.arms[index].trials > 0 }?.arms[index].posteriorMean.map { (timeline.arms[index], $0, Palette.colour(index)) }
         }
         return chart.svg([series.joined, chart.endLabels(labels)].joined, marks: changeMarks, shades: shades)
     }
@@ -86,11 +107,11 @@ struct TimelineCharts {
         id: String, title: String, value: (ExperimentTimeline.ArmPoint) -> Double?, what: String, marks: [TimeChart.Mark],
         needsDecisions: Bool
     ) -> HTML {
-        let chart = TimeChart(id: id, title: title, summary: summary(of: value, what), since: timeline.since, until: timeline.until,
+        let chart = TimeChart(id: id, title: title, summary: summary(of: value, what), since: timeline.since, until: axisEnd,
                               range: 0...1, label: { PageFormat.percent($0, 0) })
         // Per point, each arm's lower and upper edge; points where the values are absent are left out.
         var edges: [(Date, [(Double, Double)])] = []
-        for (time, point) in zip(times, timeline.points) {
+        for (time, point) in zip(times, drawn) {
             let values = point.arms.map { value($0) ?? 0 }
             let total = values.reduce(0, +)
             // A value that needs decisions (P(best)) is the prior's until every arm has one: not drawn.

@@ -50,6 +50,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         public var periodWeightedProbabilityBest: Double?
         /// The weight a Thompson update from the period-weighted rates would give now.
         public var periodWeightedWeight: Double?
+        /// The arm's weight averaged over the phase's decisions (each weight version counted by
+        /// the decisions made under it).
+        public var averageWeight: Double?
         /// This arm's share of ``ExperimentResults/gainOverEqualSplit``.
         public var gainOverEqualSplit: Double?
     }
@@ -100,8 +103,9 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     /// What a reader must know before trusting the numbers (an arm answered by its fallback
     /// more than ``fallbackWarningRate`` of the time).
     public var warnings: [String]
-    /// Successes (or engagement) gained by the traffic split used over an equal split of the
-    /// same decisions, by the arms' observed rates: the regret the split saved.
+    /// Successes (or engagement) gained by the weights used (averaged over the phase's decisions)
+    /// over an equal split of the same decisions, by the arms' observed rates: the regret the
+    /// weights saved.
     public var gainOverEqualSplit: Double?
     /// ``gainOverEqualSplit`` as a share of an equal split's expected successes.
     public var gainOverEqualSplitShare: Double?
@@ -152,7 +156,7 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
         }
         warnings = []
         addPeriodWeighted(periods, live: live, observations: observations)
-        addGainOverEqualSplit()
+        addGainOverEqualSplit(periods)
         srmPValue = sampleRatio.pValue
         srmNote = sampleRatio.pValue == nil ? sampleRatio.note : nil
         warnings += arms.compactMap { arm in
@@ -173,12 +177,14 @@ public struct ExperimentResults: Sendable, Codable, Hashable {
     /// The arms as CSV (RFC 4180), one row per arm, with a header.
     public var csv: String {
         let header = ["experiment", "arm", "algorithm", "trials", "successes", "rate", "posterior_mean", "interval_low", "interval_high",
-                      "probability_best", "expected_loss", "weight", "fallbacks", "fallback_rate", "timeouts", "errors", "gain_over_equal_split"]
+                      "probability_best", "expected_loss", "weight", "fallbacks", "fallback_rate", "timeouts", "errors", "average_weight",
+                      "gain_over_equal_split"]
         return CSVText.table(header: header, rows: arms.map { arm in
             [CSVText.field(experiment), CSVText.field(arm.arm), CSVText.field(arm.algorithm), String(arm.trials), String(arm.successes),
              CSVText.number(arm.rate), CSVText.number(arm.posteriorMean), CSVText.number(arm.intervalLow), CSVText.number(arm.intervalHigh),
              CSVText.number(arm.probabilityBest), CSVText.number(arm.expectedLoss), String(arm.weight), String(arm.fallbacks),
-             CSVText.number(arm.fallbackRate), String(arm.timeouts), String(arm.errors), CSVText.number(arm.gainOverEqualSplit)]
+             CSVText.number(arm.fallbackRate), String(arm.timeouts), String(arm.errors), CSVText.number(arm.averageWeight),
+             CSVText.number(arm.gainOverEqualSplit)]
         })
     }
 

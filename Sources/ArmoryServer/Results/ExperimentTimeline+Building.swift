@@ -71,7 +71,7 @@ extension ExperimentTimeline {
                 } ?? 0
                 return ArmPoint(
                     arm: estimate.observation.arm, trials: estimate.observation.trials, successes: estimate.successes, rate: estimate.rate,
-                    intervalLow: estimate.interval?.lowerBound, intervalHigh: estimate.interval?.upperBound,
+                    posteriorMean: estimate.posteriorMean, intervalLow: estimate.interval?.lowerBound, intervalHigh: estimate.interval?.upperBound,
                     probabilityBest: estimate.probabilityBest, weight: weight)
             }
             points.append(Point(start: Date(timeIntervalSince1970: Double(start)), end: end, weightVersion: version?.version ?? 0, arms: arms))
@@ -91,7 +91,9 @@ extension ExperimentTimeline {
             return Marker(kind: version.reason.rawValue, at: version.createdAt, actor: version.actor,
                           summary: "weights v\(version.version), \(version.reason.rawValue)\(why)\(weights)", weightVersion: version.version)
         }
-        markers += configs.filter { window($0.createdAt) }.map { config in
+        // The config version that began the phase is its start, not a change in it.
+        let phaseConfig = versions.last { $0.reason == .initial }?.configVersion
+        markers += configs.filter { window($0.createdAt) && $0.version != phaseConfig }.map { config in
             Marker(kind: "config", at: config.createdAt, actor: config.actor,
                    summary: "config v\(config.version) from \(config.sourceFile)", weightVersion: nil)
         }

@@ -17,6 +17,8 @@ public struct ExperimentTimeline: Sendable, Codable, Hashable {
         public var successes: Int
         /// Successes per decision (or mean engagement); `nil` without decisions.
         public var rate: Double?
+        /// The posterior mean, the middle of the interval (what the charts draw).
+        public var posteriorMean: Double?
         /// The posterior's 95% credible interval.
         public var intervalLow: Double?
         public var intervalHigh: Double?
@@ -93,15 +95,17 @@ public struct ExperimentTimeline: Sendable, Codable, Hashable {
         } ?? Int((seconds / Double(maximumPoints - 2) / 86_400).rounded(.up)) * 86_400  // past 59 weeks: whole days
     }
 
-    /// The points as CSV (RFC 4180), one row per point and arm, with a header.
+    /// The points as CSV (RFC 4180), one row per point and arm, with a header (the markers and
+    /// overrides are in the JSON).
     public var csv: String {
         let time = ISO8601DateFormatter()
-        let header = ["experiment", "start", "end", "weight_version", "arm", "trials", "successes", "rate", "interval_low", "interval_high",
-                      "probability_best", "weight"]
+        let header = ["experiment", "start", "end", "weight_version", "arm", "trials", "successes", "rate", "posterior_mean", "interval_low",
+                      "interval_high", "probability_best", "weight"]
         return CSVText.table(header: header, rows: points.flatMap { point in
             point.arms.map { arm in
                 [CSVText.field(experiment), time.string(from: point.start), time.string(from: point.end), String(point.weightVersion),
-                 CSVText.field(arm.arm), String(arm.trials), String(arm.successes), CSVText.number(arm.rate), CSVText.number(arm.intervalLow),
+                 CSVText.field(arm.arm), String(arm.trials), String(arm.successes), CSVText.number(arm.rate),
+                 CSVText.number(arm.posteriorMean), CSVText.number(arm.intervalLow),
                  CSVText.number(arm.intervalHigh), CSVText.number(arm.probabilityBest), String(arm.weight)]
             }
         })
