@@ -71,7 +71,7 @@ public final class Webhook: Notifier, Service {
         settings.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         // At shutdown a delivery in flight is cancelled with the loop: the audit log keeps the notice.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await notice in self.queue {
                 await self.deliver(notice, with: client)
             }

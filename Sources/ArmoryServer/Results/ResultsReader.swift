@@ -25,7 +25,7 @@ public struct ResultsReader: Sendable {
     let metricsStore: any MetricsStore
     let assignments: FirstAssignmentCache
     let versions: PhaseWeightVersions
-    let reports: ReportCache
+    let reports: ReportCache<Report>
 
     /// A reader over the stores; results pages are read again once older than `pageFreshness`.
     init(store: any StateStore, metricsStore: any MetricsStore, assignments: FirstAssignmentCache, pageFreshness: Duration) {
@@ -56,18 +56,19 @@ public struct ResultsReader: Sendable {
     /// Results, timeline and history of `live` for the results page: read now, or the read of
     /// the same state of the experiment (config, weights, status) made within the freshness.
     public func report(_ live: LiveExperiment, logger: Logger) async throws -> Report {
-        if let kept = reports.report(for: live) { return kept }
+        try await reports.report(for: live.id, state: ReportCache<Report>.state(of: live)) { try await read(live, logger: logger) }
+    }
+
+    private func read(_ live: LiveExperiment, logger: Logger) async throws -> Report {
         // To the millisecond, as the page's links to the same timeline write it.
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1_000).rounded(.down) / 1_000)
         let history = try await history(live)
-        let report = try await metrics(live, logger) {
+        return try await metrics(live, logger) {
             async let results = results(live, versions: history.versions)
             async let timeline = timeline(live, history: history, until: now)
             return Report(live: live, results: try await results, timeline: try await timeline, versions: history.versions.reversed(),
                           audit: history.audit)
         }
-        reports.keep(report)
-        return report
     }
 
     /// What the state store says about `live`'s phase.
