@@ -81,7 +81,23 @@ struct ResultsPageTests {
             let list = try await Self.check(page: "/", port: port, client: client, browser: browser)
             for scenario in Self.scenarios { #expect(list.dom.contains("href=\"/experiments/\(scenario.id)\"")) }
             try await Self.screenshots(of: "/", name: "experiments", port: port, browser: browser, into: artifacts)
+            try await Self.expectFilePauseShaded(folder: folder, client: client)
         }
+    }
+
+    /// A file edited to `status: paused` mid-phase (same arms: the phase goes on) shades the phase
+    /// from that config version on, not the whole phase; the page shows it at its next load.
+    static func expectFilePauseShaded(folder: URL, client: any TestClientProtocol) async throws {
+        let file = folder.appendingPathComponent("experiments/two-arms.yaml")
+        try (fixed("two-arms", arms: ["control", "treatment"]) + "status: paused\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(try await client.post("/v1/admin/reload", ["reason": "paused in the file"]).status == .ok)
+        let timeline = try await client.get("/v1/experiments/two-arms/timeline", as: ExperimentTimeline.self)
+        let paused = try #require(timeline.markers.last { $0.kind == "config" }, "the edit is a config version, marked")
+        #expect(timeline.overrides.map(\.status) == ["paused"] && timeline.overrides.first?.from == paused.at && timeline.overrides.first?.to == nil,
+                "\(timeline.overrides)")
+        #expect(timeline.since < paused.at, "the phase went on")
+        let page = try await client.execute(uri: "/experiments/two-arms", method: .get)
+        #expect(String(buffer: page.body).contains("status-paused\">paused<"), "a new config is a new state: not the kept read")
     }
 }
 
