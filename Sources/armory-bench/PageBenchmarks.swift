@@ -117,19 +117,12 @@ struct PageBenchmark {
             let page = "\(base)/experiments/ten-arms"
             let (first, bytes) = try await Self.get(page)
             report("page: \(kind), \(start): first request (cold)", milliseconds(first), target: "≤ 50 ms", verdict: first <= .milliseconds(50))
-            var samples: [Duration] = []
-            for _ in 0..<30 { samples.append(try await Self.get(page).0) }
-            let (p50, p99) = Self.percentiles(samples)
+            let (p50, p99) = try await timings(30) { _ in _ = try await Self.get(page) }
             report("page: \(kind), \(start): warm p50 / p99 (\(bytes / 1_024) KiB)", "\(milliseconds(p50)) / \(milliseconds(p99))",
                    target: "≤ 50 ms", verdict: p99 <= .milliseconds(50))
-            var results: [Duration] = []
-            var health: [Duration] = []
-            for _ in 0..<30 {
-                results.append(try await Self.get("\(base)/v1/experiments/ten-arms/results").0)
-                health.append(try await Self.get("\(base)/health").0)
-            }
-            report("    baseline: results JSON p50; /health p50",
-                   "\(milliseconds(Self.percentiles(results).p50)); \(milliseconds(Self.percentiles(health).p50))")
+            let results = try await timings(30) { _ in _ = try await Self.get("\(base)/v1/experiments/ten-arms/results") }
+            let health = try await timings(30) { _ in _ = try await Self.get("\(base)/health") }
+            report("    baseline: results JSON p50; /health p50", "\(milliseconds(results.p50)); \(milliseconds(health.p50))")
             try await breakdown(armory)
         }
     }
@@ -139,13 +132,7 @@ struct PageBenchmark {
         guard let live = armory.registry.experiment("ten-arms") else { throw BenchFailure("ten-arms is not served") }
         let phase = ExperimentPhase(experiment: live.id, since: live.phaseStart)
         func median(_ work: () async throws -> Void) async throws -> Duration {
-            var samples: [Duration] = []
-            for _ in 0..<5 {
-                let start = ContinuousClock.now
-                try await work()
-                samples.append(ContinuousClock.now - start)
-            }
-            return samples.sorted()[2]
+            try await timings(5) { _ in try await work() }.p50
         }
         var parts: [(String, Duration)] = []
         var aggregates: [ArmAggregate] = []
@@ -178,11 +165,6 @@ struct PageBenchmark {
         let elapsed = clock.now - start
         guard response.status == .ok else { throw BenchFailure("\(url): \(response.status) \(String(buffer: body))") }
         return (elapsed, body.readableBytes)
-    }
-
-    private static func percentiles(_ samples: [Duration]) -> (p50: Duration, p99: Duration) {
-        let sorted = samples.sorted()
-        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))])
     }
 }
 
