@@ -216,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArmoryCLITests",
-            dependencies: ["armory", "ArmoryTestSupport"],
+            dependencies: ["armory", "ArmoryTestSupport", "ArmoryCore", "ArmoryStorage"],
             swiftSettings: swiftSettings
         ),
     ] + algorithmModules.map { name in

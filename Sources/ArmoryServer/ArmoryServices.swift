@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// together and, on SIGTERM or SIGINT, stops the HTTP server first (no new requests; those in
 /// flight finish), then these in reverse order, each after the one before it has finished:
 /// the reloader and the updater stop changing weights; the webhook stops sending; the registry stops refreshing; the
+/// ingest stops reading Kafka (what it has not committed is read again at the next start); the
 /// event writer flushes what it holds, to the stores or its spool, while the state store's
 /// pool and Redis can still take it; the hot-list recorder counts what is queued while its
 /// Redis client is open; the clients close last.
@@ -19,6 +20,8 @@ struct ArmoryServices: Sendable {
     var hotList: HotListRecorder?
     /// Makes events durable (API roles).
     var writer: EventWriter?
+    /// Moves events from Kafka into the metrics store (ingest roles, with Kafka).
+    var ingest: KafkaIngest?
     /// Rebuilds the co-watched lists (API roles).
     var coWatch: CoWatchLists?
     /// Loads and refreshes the experiments.
@@ -32,7 +35,7 @@ struct ArmoryServices: Sendable {
 
     /// The services in the order they are given to the service group; shutdown runs backwards.
     var inStartOrder: [any Service] {
-        let ordered: [(any Service)?] = [postgres, redis, hotList, writer, coWatch, registry, webhook, updater, reloader]
+        let ordered: [(any Service)?] = [postgres, redis, hotList, writer, ingest, coWatch, registry, webhook, updater, reloader]
         return ordered.compactMap { $0 }
     }
 }

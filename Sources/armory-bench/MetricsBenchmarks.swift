@@ -132,7 +132,7 @@ private func benchmarkFirstAssignments(store: ClickHouseMetricsStore, client: Cl
 
 /// Events per second through an EventWriter: 64 producers writing batches of 500.
 private func writerRate(_ events: [Event], store: any MetricsStore, spool: String, logger: Logger) async throws -> Double {
-    let writer = try EventWriter(store: store, configuration: .init(spoolDirectory: spool), logger: logger)
+    let writer = try EventWriter(destination: store, configuration: .init(spoolDirectory: spool), logger: logger)
     // 64 producers with a batch of 500 each in flight: many concurrent requests, as a server sees.
     let clock = ContinuousClock()
     let start = clock.now

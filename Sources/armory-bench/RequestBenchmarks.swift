@@ -46,7 +46,7 @@ func benchmarkRequestPieces() {
     do {
         let store = try SQLiteMetricsStore(path: spool + ".sqlite")
         defer { try? FileManager.default.removeItem(atPath: spool + ".sqlite") }
-        let writer = try EventWriter(store: store, configuration: configuration)
+        let writer = try EventWriter(destination: store, configuration: configuration)
         piece("queue the impression (not running: no flush)") { _ in
             try? writer.enqueue([impression])
         }

@@ -127,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "What to run: api (HTTP only), worker (weight updates only) or all.")
+    @Option(help: "What to run: api (HTTP only), worker (weight updates only), ingest (Kafka into the metrics store only) or all.")
     var role: ServerConfiguration.Role = .all
 
     @OptionGroup var options: ServerOptions

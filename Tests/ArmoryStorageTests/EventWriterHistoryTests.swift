@@ -16,7 +16,7 @@ extension UsesClickHouse.EventWriterTests {
                 var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
                 configuration.retryInterval = .milliseconds(200)
                 configuration.historyDeadline = .seconds(5)
-                let writer = try EventWriter(store: store, history: state, configuration: configuration, logger: Self.quiet)
+                let writer = try EventWriter(destination: store, history: state, configuration: configuration, logger: Self.quiet)
                 let database = try PostgresEndpoint(url: url).database
                 let admin = try PostgresEndpoint(url: TestServers.postgresURL())
                 func sql(_ text: String) async throws {

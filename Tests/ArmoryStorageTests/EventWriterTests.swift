@@ -37,7 +37,7 @@ extension UsesClickHouse {
         @Test("many concurrent writers: every acknowledged event is counted once", arguments: MetricsKind.allCases)
         func concurrentWriters(kind: MetricsKind) async throws {
             try await TestMetrics.withFreshStore(kind) { store in
-                let writer = try EventWriter(store: store, configuration: .init(spoolDirectory: Self.temporaryDirectory()), logger: Self.quiet)
+                let writer = try EventWriter(destination: store, configuration: .init(spoolDirectory: Self.temporaryDirectory()), logger: Self.quiet)
                 try await Self.running(writer) {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for lane in 0..<20 {
@@ -60,7 +60,7 @@ extension UsesClickHouse {
                 // Long, so that "before the delay" stays distinguishable on a loaded machine.
                 configuration.queuedEventDelay = .seconds(5)
                 configuration.batchSize = 500
-                let writer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
+                let writer = try EventWriter(destination: store, configuration: configuration, logger: Self.quiet)
                 /// How long from `start` until `inserted` events are in the store (polled every 10 ms, up to 10 s).
                 func timeUntilInserted(_ inserted: Int, since start: ContinuousClock.Instant = .now) async throws -> Duration {
                     while writer.statistics.inserted < inserted, ContinuousClock.now - start < .seconds(10) {
@@ -100,7 +100,7 @@ extension UsesClickHouse {
             try await TestMetrics.withFreshStore(.sqlite) { store in
                 var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
                 configuration.capacity = 100
-                let writer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
+                let writer = try EventWriter(destination: store, configuration: configuration, logger: Self.quiet)
                 // Not running: nothing drains the queue.
                 let accepted = Task { try await writer.write(Self.impressions("first", count: 100)) }
                 try await Task.sleep(for: .milliseconds(50))
@@ -115,7 +115,7 @@ extension UsesClickHouse {
         func historySideEffects() async throws {
             try await TestStores.withFreshStore(.sqlite) { state, _ in
                 try await TestMetrics.withFreshStore(.sqlite) { store in
-                    let writer = try EventWriter(store: store, history: state, configuration: .init(spoolDirectory: Self.temporaryDirectory()),
+                    let writer = try EventWriter(destination: store, history: state, configuration: .init(spoolDirectory: Self.temporaryDirectory()),
                                                  logger: Self.quiet)
                     let now = Date(timeIntervalSince1970: 1_795_608_000)
                     try await Self.running(writer) {
@@ -144,7 +144,7 @@ extension UsesClickHouse {
             try await store.prepare()
             var configuration = EventWriter.Configuration(spoolDirectory: Self.temporaryDirectory())
             configuration.retryInterval = .milliseconds(500)
-            let writer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
+            let writer = try EventWriter(destination: store, configuration: configuration, logger: Self.quiet)
             let outageOver = Flag()
             let acknowledged = try await Self.running(writer) {
                 try await withThrowingTaskGroup(of: Int.self) { group in
@@ -176,7 +176,7 @@ extension UsesClickHouse {
             #expect(writer.statistics.failures > 0, "the outage was noticed")
             #expect(writer.statistics.spooled > 0, "events went to the spool while ClickHouse was down")
             // The spool drains once the server is back.
-            let drainer = try EventWriter(store: store, configuration: configuration, logger: Self.quiet)
+            let drainer = try EventWriter(destination: store, configuration: configuration, logger: Self.quiet)
             try await Self.running(drainer) {
                 while drainer.statistics.spoolBytes > 0 { try await Task.sleep(for: .milliseconds(100)) }
             }

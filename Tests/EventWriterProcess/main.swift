@@ -23,7 +23,7 @@ let store = ClickHouseMetricsStore(client: try ClickHouseClient(url: arguments[1
 try await store.prepare()
 var configuration = EventWriter.Configuration(spoolDirectory: arguments[2])
 configuration.flushInterval = .milliseconds(20)
-let writer = try EventWriter(store: store, configuration: configuration, logger: Logger(label: "writer") { _ in SwiftLogNoOpLogHandler() })
+let writer = try EventWriter(destination: store, configuration: configuration, logger: Logger(label: "writer") { _ in SwiftLogNoOpLogHandler() })
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await writer.run() }
     try await withThrowingTaskGroup(of: Void.self) { senders in

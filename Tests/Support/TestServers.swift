@@ -81,12 +81,14 @@ public enum TestServers {
     }
 }
 
-/// Keeps tests that stop a shared server (the ClickHouse outage tests) from running while
+/// Keeps tests that stop a shared server (the ClickHouse and Kafka outage tests) from running while
 /// tests in other suites use it: users share, the outage is exclusive. One per process, so it
 /// works across test targets, which Swift Testing runs in parallel.
 public actor ServerOutageLock {
     /// The lock for the ClickHouse test server.
     public static let clickHouse = ServerOutageLock()
+    /// The lock for the Kafka test broker.
+    public static let kafka = ServerOutageLock()
 
     private var users = 0
     private var isStopped = false

@@ -18,7 +18,7 @@ extension ServerConfiguration {
         ("ARMORY_WEBHOOK_URL", "where guardrail breaches and weight changes are POSTed as JSON: http(s)://host/path (none)"),
         ("ARMORY_WEBHOOK_SECRET", "the key of the webhook's X-Armory-Signature (HMAC-SHA256); required with ARMORY_WEBHOOK_URL"),
         ("ARMORY_PAGE_FRESHNESS", "how long a results page's reads serve further loads while the experiment is unchanged, e.g. 10s; 0 reads every load (10s)"),
-    ]
+    ] + KafkaSettings.environmentVariables
 
     /// The configuration the environment describes, on top of the embedded defaults. Throws
     /// ``ConfigurationError`` naming the variable when one is malformed.
@@ -83,6 +83,7 @@ extension ServerConfiguration {
             webhook = Webhook.Configuration(url: url, secret: secret)
         }
         if let text = value("ARMORY_PAGE_FRESHNESS") { pageFreshness = try Self.pageFreshness(text) }
+        kafka = try KafkaSettings(environment: value)
     }
 
     /// `ARMORY_PAGE_FRESHNESS`: a duration from 0 to an hour.
@@ -102,6 +103,12 @@ extension ServerConfiguration {
         }
         if let decisionSecret, decisionSecret.utf8.count < 16 {
             throw ConfigurationError("ARMORY_DECISION_SECRET must be at least 16 characters")
+        }
+        if kafka != nil, case .sqlite = metricsLocation {
+            throw ConfigurationError("ARMORY_KAFKA_BROKERS needs ARMORY_CLICKHOUSE_URL: the Kafka event queue feeds a ClickHouse metrics store, not the embedded SQLite one")
+        }
+        if role == .ingest, kafka == nil {
+            throw ConfigurationError("the ingest role moves events from Kafka into the metrics store: set ARMORY_KAFKA_BROKERS")
         }
         if let demoCatalog, demoCatalog.movies < 1 || demoCatalog.users < 0 {
             throw ConfigurationError("the demo catalog needs at least one movie and no negative number of users")

@@ -11,13 +11,18 @@ public struct ServerConfiguration: Sendable {
         case api
         /// The weight updater only (one active at a time).
         case worker
-        /// Both, in one process: the embedded default.
+        /// The Kafka ingest loop only (with `ARMORY_KAFKA_BROKERS`): events from the topic into
+        /// the metrics store.
+        case ingest
+        /// All of them, in one process: the embedded default (the ingest loop only with Kafka).
         case all
 
-        /// Whether the process serves HTTP.
-        public var servesHTTP: Bool { self != .worker }
+        /// Whether the process serves the API (recommendations, events, results).
+        public var servesHTTP: Bool { self == .api || self == .all }
         /// Whether the process runs the weight updater.
-        public var updatesWeights: Bool { self != .api }
+        public var updatesWeights: Bool { self == .worker || self == .all }
+        /// Whether the process runs the Kafka ingest loop (when Kafka is configured).
+        public var ingestsEvents: Bool { self == .ingest || self == .all }
     }
 
     /// Where the metrics live.
@@ -66,6 +71,8 @@ public struct ServerConfiguration: Sendable {
     public var state: StateStoreLocation?
     /// The metrics store; `nil` means the SQLite file in ``dataDirectory``.
     public var metrics: MetricsLocation?
+    /// The Kafka event queue (`nil`: events go straight to the metrics store).
+    public var kafka: KafkaSettings?
     /// Redis for the hot-movies list (`redis://:password@host:6379`); `nil` answers popular
     /// lists from the state store.
     public var redisURL: String?

@@ -15,9 +15,9 @@ extension EventWriter {
                 let batch = Array(remaining.prefix(configuration.batchSize))
                 do {
                     if let storeDeadline {
-                        try await withDeadline(storeDeadline) { [store] in try await store.insert(batch) }
+                        try await withDeadline(storeDeadline) { [destination] in try await destination.insert(batch) }
                     } else {
-                        try await store.insert(batch)
+                        try await destination.insert(batch)
                     }
                     remaining = remaining.dropFirst(batch.count)
                     state.withLockedValue { $0.statistics.inserted += batch.count }
@@ -39,7 +39,7 @@ extension EventWriter {
             return .success(())
         } catch {
             logger.error("cannot spool events; they are not acknowledged", metadata: ["error": "\(error)"])
-            return .failure(StorageError(.notDurable, "the metrics store and the spool both failed: \(error)"))
+            return .failure(StorageError(.notDurable, "\(destination.location) and the spool both failed: \(error)"))
         }
     }
 
@@ -60,7 +60,7 @@ extension EventWriter {
             }
             guard let (events, end) = next else { return }
             do {
-                try await store.insert(events)
+                try await destination.insert(events)
                 try spool.withLock { try $0.markReplayed(upTo: end) }
                 state.withLockedValue { $0.statistics.inserted += events.count }
                 logger.info("replayed spooled events", metadata: ["count": "\(events.count)"])
@@ -77,6 +77,6 @@ extension EventWriter {
             $0.statistics.failures += 1
             $0.retryAfter = retryAfter
         }
-        logger.warning("metrics store failed; spooling events until it answers", metadata: ["error": "\(error)"])
+        logger.warning("events cannot be written; spooling them until they can", metadata: ["destination": "\(destination.location)", "error": "\(error)"])
     }
 }

@@ -6,10 +6,11 @@ import ServiceLifecycle
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// Writes events to the metrics store in batches, and never loses one it acknowledged.
+/// Writes events to their destination in batches (the metrics store, or the Kafka topic that
+/// feeds it), and never loses one it acknowledged.
 ///
-/// ``write(_:)`` returns once its events are durable: inserted into the store, or, when the
-/// store fails, appended to a spool file on disk (fsync). Spooled batches are replayed in order
+/// ``write(_:)`` returns once its events are durable: in the destination, or, when the
+/// destination fails, appended to a spool file on disk (fsync). Spooled batches are replayed in order
 /// when the store answers again, before newer events. A replayed or retried event counts once
 /// (the store dedupes by event id). The queue is bounded: when it is full, ``write(_:)`` throws
 /// a ``StorageError`` coded `busy` at once instead of growing memory. On graceful shutdown it
@@ -91,7 +92,8 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
-    let store: any MetricsStore
+    /// Where events go: the metrics store or the Kafka topic (``EventDestination``).
+    let destination: any EventDestination
     let history: (any StateStore)?
     let configuration: Configuration
     let logger: Logger
@@ -100,13 +102,13 @@ public final class EventWriter: Service, Sendable {
     /// Views and likes waiting for `history` (empty without one).
     let historySpool: Mutex<EventSpool>
 
-    /// A writer into `store`. Views and likes are also appended to `history` (the state store);
-    /// they are acknowledged once in both.
+    /// A writer into `destination`. Views and likes are also appended to `history` (the state
+    /// store); they are acknowledged once in both.
     public init(
-        store: any MetricsStore, history: (any StateStore)? = nil, configuration: Configuration,
+        destination: any EventDestination, history: (any StateStore)? = nil, configuration: Configuration,
         logger: Logger = Logger(label: "armory.events")
     ) throws {
-        self.store = store
+        self.destination = destination
         self.history = history
         self.configuration = configuration
         self.logger = logger

@@ -1,6 +1,16 @@
 import ArmoryCore
 import Foundation
 
+/// Where an ``EventWriter`` puts events: the metrics store itself, or a queue in front of it
+/// (``KafkaEventQueue``, which an ingest loop drains into the store).
+public protocol EventDestination: Sendable {
+    /// Where the events go, for messages; never a password.
+    var location: String { get }
+    /// Takes a batch of events; once this returns they are durable there. Taking the same
+    /// event twice (a retry, a replayed spool) is allowed: the metrics store counts it once.
+    func insert(_ events: [Event]) async throws
+}
+
 /// Where events are stored and aggregated: ClickHouse in production, SQLite by default.
 ///
 /// Inserting the same event twice (a retry, a replayed spool) is allowed and counts once: the
@@ -12,13 +22,9 @@ import Foundation
 /// second, the clicks that arrive afterwards still count the decision, so no acknowledged
 /// outcome counts nowhere. The outcomes of a decision that does not count in its experiment
 /// arrive with no experiment (``EventValidator``) and so count in none.
-public protocol MetricsStore: Sendable {
-    /// Where the store is, for messages; never a password.
-    var location: String { get }
+public protocol MetricsStore: EventDestination {
     /// Creates the tables when missing.
     func prepare() async throws
-    /// Stores a batch of events.
-    func insert(_ events: [Event]) async throws
     /// Per experiment, arm and weight version, the totals of the decisions made since each
     /// experiment's phase start (with all their outcomes), read in one query: the periods a
     /// sample-ratio check and period-weighted rates need, and summed, the totals.
