@@ -71,4 +71,18 @@ import Testing
         corrupt.setInteger(corrupt.getInteger(at: 70, as: UInt8.self)! ^ 1, at: 70)
         #expect(throws: KafkaError.self) { try KafkaRecordBatch.decode(corrupt, fromOffset: 0) }
     }
+
+    @Test("a large flush is cut into batches under Kafka's 1 MB default, in order, none empty")
+    func chunks() {
+        let records = (0..<5_000).map { KafkaRecord(timestamp: 0, key: ByteBuffer(string: "k\($0)"), value: ByteBuffer(string: String(repeating: "v", count: 400))) }
+        let chunks = KafkaEventQueue.chunks(records)
+        #expect(chunks.count > 1)
+        #expect(Array(chunks.joined()) == records)
+        for chunk in chunks {
+            #expect(!chunk.isEmpty)
+            #expect(KafkaRecordBatch.encode(chunk, producer: nil).readableBytes < 1 << 20)
+        }
+        let huge = [KafkaRecord(timestamp: 0, key: nil, value: ByteBuffer(repeating: 1, count: 2 << 20))]
+        #expect(KafkaEventQueue.chunks(huge).count == 1)
+    }
 }

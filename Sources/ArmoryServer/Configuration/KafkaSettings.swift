@@ -56,8 +56,8 @@ public struct KafkaSettings: Sendable, Hashable {
             }
             self.topic = topic
         }
-        if let clientID = value("ARMORY_KAFKA_CLIENT_ID") { self.clientID = clientID }
-        if let group = value("ARMORY_KAFKA_GROUP") { self.group = group }
+        if let clientID = value("ARMORY_KAFKA_CLIENT_ID") { self.clientID = try Self.name(clientID, "ARMORY_KAFKA_CLIENT_ID") }
+        if let group = value("ARMORY_KAFKA_GROUP") { self.group = try Self.name(group, "ARMORY_KAFKA_GROUP") }
         if let text = value("ARMORY_KAFKA_TOPIC_PARTITIONS") {
             guard let count = Int(text), (1...10_000).contains(count) else {
                 throw ConfigurationError("ARMORY_KAFKA_TOPIC_PARTITIONS must be a whole number from 1 to 10000, not '\(text)'")
@@ -83,6 +83,12 @@ public struct KafkaSettings: Sendable, Hashable {
             }
             self.timeout = timeout
         }
+    }
+
+    /// A client id or group: at most 255 bytes (Kafka's strings hold up to 32,767).
+    private static func name(_ text: String, _ variable: String) throws -> String {
+        guard text.utf8.count <= 255 else { throw ConfigurationError("\(variable) must be at most 255 bytes, not \(text.utf8.count)") }
+        return text
     }
 
     /// `0-5`, `0,2,4` or a mix: the partitions named, each once, in order.

@@ -88,6 +88,12 @@ public final class KafkaIngest: Service, Sendable {
                 let batch = try await reader.read(from: gathered.next, maxWait: min(wait, .milliseconds(500)),
                                                   limit: configuration.batchSize - gathered.events.count)
                 if firstAt == nil, !batch.events.isEmpty || !batch.unreadable.isEmpty { firstAt = .now }
+                if firstAt == nil, !batch.unavailable.isEmpty {
+                    // A broker answers that at once: wait rather than ask again straight away.
+                    fail("fetch", KafkaError(code: 5, "partitions \(batch.unavailable) are not available now"))
+                    try? await Task.sleep(for: configuration.retryInterval)
+                    return nil
+                }
                 gathered.events += batch.events
                 gathered.unreadable += batch.unreadable
                 gathered.next = batch.next

@@ -66,7 +66,7 @@ extension KafkaClient {
         for address in configuration.brokers {
             let parts = address.split(separator: ":")
             do {
-                return try await connection(host: String(parts[0]), port: Int(parts[1]) ?? 9092)
+                return try await connection(host: String(parts.first ?? ""), port: parts.count == 2 ? Int(parts[1]) ?? 9092 : 9092)
             } catch {
                 failures.append("\(error)")
             }

@@ -65,21 +65,53 @@ public final class KafkaEventQueue: EventDestination, Sendable {
                 timestamp: Int64((event.time.timeIntervalSince1970 * 1_000).rounded()),
                 key: ByteBuffer(string: key), value: ByteBuffer(data: try HistoryCoding.encodeData(event))))
         }
-        var batches: [Int32: ByteBuffer] = [:]
+        // Kafka takes one batch per partition in a request, and refuses one larger than its
+        // message.max.bytes (1 MB by default): a large flush goes in rounds of smaller batches.
+        var rounds: [[Int32: [KafkaRecord]]] = []
         for (partition, partitionRecords) in records {
-            let producer = KafkaRecordBatch.Producer(id: current.id, epoch: current.epoch, sequence: current.sequences[partition] ?? 0)
-            batches[partition] = KafkaRecordBatch.encode(partitionRecords, producer: producer)
-        }
-        let results = try await client.produce(topic: topic.name, batches: batches)
-        for (partition, partitionRecords) in records {
-            guard let result = results[partition] else { throw KafkaError.malformed("no answer for partition \(partition)") }
-            // A duplicate is a batch the broker already has from this session: stored once.
-            if result.error != KafkaError.duplicateSequenceNumber {
-                try KafkaError.check(result.error, "producing to \(topic.name)/\(partition) failed")
+            for (round, chunk) in Self.chunks(partitionRecords).enumerated() {
+                if round == rounds.count { rounds.append([:]) }
+                rounds[round][partition] = chunk
             }
-            current.sequences[partition] = (current.sequences[partition] ?? 0) &+ Int32(partitionRecords.count)
         }
-        session.withLock { $0 = current }
+        for round in rounds {
+            var batches: [Int32: ByteBuffer] = [:]
+            for (partition, chunk) in round {
+                let producer = KafkaRecordBatch.Producer(id: current.id, epoch: current.epoch, sequence: current.sequences[partition] ?? 0)
+                batches[partition] = KafkaRecordBatch.encode(chunk, producer: producer)
+            }
+            let results = try await client.produce(topic: topic.name, batches: batches)
+            for (partition, chunk) in round {
+                guard let result = results[partition] else { throw KafkaError.malformed("no answer for partition \(partition)") }
+                // A duplicate is a batch the broker already has from this session: stored once.
+                if result.error != KafkaError.duplicateSequenceNumber {
+                    try KafkaError.check(result.error, "producing to \(topic.name)/\(partition) failed")
+                }
+                current.sequences[partition] = (current.sequences[partition] ?? 0) &+ Int32(chunk.count)
+            }
+            session.withLock { $0 = current }
+        }
+    }
+
+    /// The most bytes of keys and values in one record batch: under Kafka's default 1 MB limit
+    /// with room for the records' own headers.
+    static let batchBytes = 768 << 10
+
+    /// `records` cut into runs whose keys and values stay within ``batchBytes`` (a record larger
+    /// than that alone is a run of one).
+    static func chunks(_ records: [KafkaRecord]) -> [[KafkaRecord]] {
+        var chunks: [[KafkaRecord]] = [[]]
+        var bytes = 0
+        for record in records {
+            let size = (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0) + 24
+            if bytes + size > batchBytes, !chunks[chunks.count - 1].isEmpty {
+                chunks.append([])
+                bytes = 0
+            }
+            chunks[chunks.count - 1].append(record)
+            bytes += size
+        }
+        return chunks
     }
 
     private func producerSession() async throws -> ProducerSession {

@@ -18,6 +18,8 @@ public final class KafkaEventReader: Sendable {
         public var next: [Int32: Int64] = [:]
         /// Per partition, the offset after the last record written (the high watermark).
         public var ends: [Int32: Int64] = [:]
+        /// Partitions that answered with an error worth asking again about (no leader now).
+        public var unavailable: [Int32] = []
 
         public init(next: [Int32: Int64] = [:]) {
             self.next = next
@@ -81,7 +83,10 @@ public final class KafkaEventReader: Sendable {
             }
             let error = KafkaError(code: partition.error, "fetching \(topic.name)/\(partition.partition) failed")
             guard partition.error == 0 else {
-                if error.isRetriable { continue }
+                if error.isRetriable {
+                    batch.unavailable.append(partition.partition)
+                    continue
+                }
                 throw error
             }
             batch.ends[partition.partition] = partition.highWatermark

@@ -27,9 +27,7 @@ enum KafkaMessages {
         Key.apiVersions: "ApiVersions", Key.createTopics: "CreateTopics", Key.initProducerID: "InitProducerId",
     ]
 
-    // MARK: ApiVersions v0
-
-    /// The broker's supported range per API key.
+    /// ApiVersions v0: the broker's supported range per API key.
     static func readAPIVersions(_ response: inout ByteBuffer) throws -> [Int16: ClosedRange<Int16>] {
         try KafkaError.check(try response.readKafkaInt16(), "ApiVersions failed")
         let entries = try response.readKafkaArray { buffer in
@@ -178,7 +176,8 @@ enum KafkaMessages {
         buffer.writeInteger(Int32(-1))  // replica id: a consumer
         buffer.writeInteger(maxWaitMilliseconds)
         buffer.writeInteger(Int32(1))  // min bytes: answer as soon as anything is there
-        buffer.writeInteger(Int32(clamping: Int(maxBytes) * offsets.count))
+        // In all at most 48 MB, well under what a connection takes in one response.
+        buffer.writeInteger(Int32(min(Int(maxBytes) * offsets.count, 48 << 20)))
         buffer.writeInteger(Int8(1))  // read committed (no transactions here: the same as uncommitted)
         buffer.writeInteger(Int32(1))
         buffer.writeKafkaString(topic)

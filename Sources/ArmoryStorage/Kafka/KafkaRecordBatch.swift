@@ -85,6 +85,8 @@ enum KafkaRecordBatch {
             let start = buffer.readerIndex
             let baseOffset = try buffer.readKafkaInt64()
             let length = Int(try buffer.readKafkaInt32())
+            // The fixed part of a batch after its length field is 49 bytes.
+            guard length >= 49 else { throw KafkaError.malformed("a record batch of \(length) bytes at offset \(baseOffset)") }
             guard var batch = buffer.readSlice(length: length) else {
                 buffer.moveReaderIndex(to: start)
                 break  // a partial batch at the end of the set
@@ -97,7 +99,7 @@ enum KafkaRecordBatch {
                 throw KafkaError(code: 2, "a record batch at offset \(baseOffset) fails its CRC")
             }
             let attributes = try batch.readKafkaInt16()
-            next = baseOffset + Int64(try batch.readKafkaInt32()) + 1  // from the last offset delta
+            next = baseOffset &+ Int64(try batch.readKafkaInt32()) &+ 1  // from the last offset delta
             let firstTimestamp = try batch.readKafkaInt64()
             batch.moveReaderIndex(forwardBy: 8 + 8 + 2 + 4)  // max timestamp, producer id, epoch, sequence
             let count = try batch.readKafkaInt32()
@@ -135,7 +137,7 @@ enum KafkaRecordBatch {
         let offsetDelta = try record.readVarint()
         let key = try readVarintBytes(&record)
         let value = try readVarintBytes(&record)
-        return KafkaRecord(offset: baseOffset + offsetDelta, timestamp: firstTimestamp + timestampDelta, key: key, value: value)
+        return KafkaRecord(offset: baseOffset &+ offsetDelta, timestamp: firstTimestamp &+ timestampDelta, key: key, value: value)
     }
 
     private static func readVarintBytes(_ buffer: inout ByteBuffer) throws -> ByteBuffer? {
