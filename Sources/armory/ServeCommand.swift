@@ -77,6 +77,10 @@ struct ServerOptions: ParsableArguments {
             }
             printError("state: \(application.store.location); metrics: \(application.metricsStore.location); hot movies: "
                 + ((try? configuration.redisURL.map { try RedisClient(url: $0).location }) ?? nil ?? "the state store"))
+            if let kafka = configuration.kafka {
+                printError("events: through Kafka at \(kafka.brokers.joined(separator: ",")), topic \(kafka.topic)"
+                    + (role.ingestsEvents ? "; ingest group \(kafka.group)" : ""))
+            }
             for algorithm in application.modules.report.loaded {
                 printError("module: \(algorithm.name) \(algorithm.version) (\(algorithm.file))")
             }
@@ -122,7 +126,8 @@ struct ServeCommand: AsyncParsableCommand {
         With no configuration it needs no server: SQLite state and metrics in ./.armory, the demo registry \
         seeded on first start, the experiments in ./experiments, http://127.0.0.1:8080. Set ARMORY_DATABASE_URL \
         (postgres://…) and ARMORY_CLICKHOUSE_URL (http://…) for production, and run `armory serve --role api` \
-        on the replicas with one `armory worker`. Admin routes need ARMORY_ADMIN_TOKEN (made into \
+        on the replicas with one `armory worker`; with ARMORY_KAFKA_BROKERS, events go through Kafka and \
+        `armory serve --role ingest` moves them into ClickHouse. Admin routes need ARMORY_ADMIN_TOKEN (made into \
         .armory/admin-token when unset). SIGHUP reloads the experiment files.
         """
     )
