@@ -10,9 +10,9 @@ import Synchronization
 /// feeds it), and never loses one it acknowledged.
 ///
 /// ``write(_:)`` returns once its events are durable: in the destination, or, when the
-/// destination fails, appended to a spool file on disk (fsync). Spooled batches are replayed in order
-/// when the store answers again, before newer events. A replayed or retried event counts once
-/// (the store dedupes by event id). The queue is bounded: when it is full, ``write(_:)`` throws
+/// destination fails, appended to a spool file on disk (fsync). Spooled batches are replayed in
+/// order when it answers again, before newer events. A replayed or retried event counts once
+/// (the metrics store dedupes by event id). The queue is bounded: when it is full, ``write(_:)`` throws
 /// a ``StorageError`` coded `busy` at once instead of growing memory. On graceful shutdown it
 /// flushes what it holds.
 public final class EventWriter: Service, Sendable {
