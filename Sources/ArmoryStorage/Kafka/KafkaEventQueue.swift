@@ -66,7 +66,7 @@ public final class KafkaEventQueue: EventDestination, Sendable {
                 key: ByteBuffer(string: key), value: ByteBuffer(data: try HistoryCoding.encodeData(event))))
         }
         // Kafka takes one batch per partition in a request, and refuses one larger than its
-        // message.max.bytes (1 MB by default): a large flush goes in rounds of smaller batches.
+        // message.max.bytes: a large flush goes in rounds of smaller batches.
         var rounds: [[Int32: [KafkaRecord]]] = []
         for (partition, partitionRecords) in records {
             for (round, chunk) in Self.chunks(partitionRecords).enumerated() {
@@ -93,8 +93,8 @@ public final class KafkaEventQueue: EventDestination, Sendable {
         }
     }
 
-    /// The most bytes of keys and values in one record batch: under Kafka's default 1 MB limit
-    /// with room for the records' own headers.
+    /// The most bytes of keys and values in one record batch: under Kafka's default
+    /// message.max.bytes, with room for the records' own headers.
     static let batchBytes = 768 << 10
 
     /// `records` cut into runs whose keys and values stay within ``batchBytes`` (a record larger

@@ -176,7 +176,7 @@ enum KafkaMessages {
         buffer.writeInteger(Int32(-1))  // replica id: a consumer
         buffer.writeInteger(maxWaitMilliseconds)
         buffer.writeInteger(Int32(1))  // min bytes: answer as soon as anything is there
-        // In all at most 48 MB, well under what a connection takes in one response.
+        // Capped in all, well under the largest response a connection takes.
         buffer.writeInteger(Int32(min(Int(maxBytes) * offsets.count, 48 << 20)))
         buffer.writeInteger(Int8(1))  // read committed (no transactions here: the same as uncommitted)
         buffer.writeInteger(Int32(1))
