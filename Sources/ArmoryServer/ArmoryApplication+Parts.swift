@@ -38,7 +38,7 @@ struct Stores {
     private static func makeMetricsStore(_ configuration: ServerConfiguration) throws -> any MetricsStore {
         switch configuration.metricsLocation {
         case .sqlite(let path): try SQLiteMetricsStore(path: path)
-        case .clickhouse(let url): ClickHouseMetricsStore(client: try ClickHouseClient(url: url))
+        case .clickhouse(let url): ClickHouseMetricsStore(client: try ClickHouseClient(url: url), cluster: configuration.clickHouseCluster)
         }
     }
 }

@@ -13,7 +13,9 @@ import Foundation
 // aggregates on SQLite and that ClickHouse, ARMORY_TEST_CLICKHOUSE_URL) and redis (hot movies in that
 // Redis, ARMORY_TEST_REDIS_URL) and models (ALS trained on the demo data, a version loaded and
 // served) and artifacts (the S3 client against `rclone serve s3`, and rclone itself) and page (the
-// results page of ten arms over 30 days, on SQLite and on PostgreSQL + ClickHouse); none named means all. Each line prints a figure, the target it is held to, and (where one
+// results page of ten arms over 30 days, on SQLite and on PostgreSQL + ClickHouse) and cluster
+// (events into and totals out of the ClickHouse cluster of `scripts/cluster.sh` against that one
+// server); none named means all. Each line prints a figure, the target it is held to, and (where one
 // exists) a baseline measured in the same run. Figures go to BENCHMARKS.md.
 
 #if DEBUG
@@ -49,5 +51,6 @@ if groups.isEmpty || groups.contains("models") {
 }
 if groups.isEmpty || groups.contains("artifacts") { await benchmarkArtifacts() }
 if groups.isEmpty || groups.contains("page") { await benchmarkPage() }
+if groups.isEmpty || groups.contains("cluster") { await benchmarkCluster() }
 print("")
 print("(sink \(sink))")

@@ -54,3 +54,38 @@ struct ClickHouseClientTests {
         #expect(inflated == Data(bytes))
     }
 }
+
+@Suite("ClickHouse's errors and names")
+struct ClickHouseErrorTests {
+    @Test("a server ClickHouse could not reach is 'unreachable' in 18.16's words and in today's; other errors are failures", arguments: [
+        ("Code: 279, e.displayText() = DB::NetException: All connection tries failed. Log:", StorageError.Code.unreachable),
+        ("Code: 279. DB::NetException: All connection tries failed. (ALL_CONNECTION_TRIES_FAILED)", .unreachable),
+        ("Code: 225, e.displayText() = DB::Exception: Cannot get ZooKeeper", .unreachable),
+        ("Code: 242, e.displayText() = DB::Exception: Table is in readonly mode", .unreachable),
+        ("Code: 62, e.displayText() = DB::Exception: Syntax error", .failed),
+        ("Code: 2790, e.displayText() = DB::Exception: a code that only starts like one", .failed),
+        ("Code: , nothing", .failed),
+        ("All connection tries failed (no code)", .failed),
+    ])
+    func codes(text: String, code: StorageError.Code) {
+        #expect(ClickHouseClient.code(status: .internalServerError, text: text) == code)
+    }
+
+    @Test("a refused login is an authentication failure whatever the text")
+    func login() {
+        #expect(ClickHouseClient.code(status: .unauthorized, text: "Code: 279, whatever") == .authenticationFailed)
+        #expect(ClickHouseClient.code(status: .forbidden, text: "") == .authenticationFailed)
+    }
+
+    @Test("a quoted identifier names exactly the text it was given, backquotes and backslashes included")
+    func identifiers() async throws {
+        try await ServerOutageLock.clickHouse.whileRunning {
+            let client = try ClickHouseClient(url: TestServers.clickHouseURL())
+            for name in ["plain", "two words", "back`quote", "back\\slash", "`", "\\`", "quote'd", "é漢字"] {
+                let text = try await client.execute("SELECT 1 AS \(ClickHouseSQL.identifier(name)) FORMAT JSONEachRow")
+                let row = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int]
+                #expect(row == [name: 1], "\(name): \(text)")
+            }
+        }
+    }
+}

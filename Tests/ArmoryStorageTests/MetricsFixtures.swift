@@ -4,12 +4,21 @@ import Foundation
 import Testing
 import ArmoryTestSupport
 
-/// The two metrics stores, and fresh ones per test.
+/// The metrics stores: SQLite, one ClickHouse server and a ClickHouse cluster (two shards of
+/// two replicas), and fresh ones per test. A test given all three kinds checks every total
+/// against the same expected values, so the cluster's totals equal one server's.
 enum MetricsKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case clickhouse
+    case cluster
 
-    var testDescription: String { self == .sqlite ? "SQLite" : "ClickHouse" }
+    var testDescription: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .clickhouse: "ClickHouse"
+        case .cluster: "ClickHouse cluster"
+        }
+    }
 }
 
 enum TestMetrics {
@@ -46,6 +55,23 @@ enum TestMetrics {
                 await drop(client)
                 throw error
             }
+        case .cluster:
+            return try await ServerOutageLock.cluster.whileRunning { try await withClusterStore(body) }
+        }
+    }
+
+    /// A store across the test cluster on a fresh database of its own while `body` runs; dropped after.
+    static func withClusterStore<T: Sendable>(_ body: @Sendable (ClickHouseMetricsStore) async throws -> T) async throws -> T {
+        let client = try await TestServers.makeClusterDatabase()
+        do {
+            let store = ClickHouseMetricsStore(client: client, cluster: try TestServers.clusterName())
+            try await store.prepare()
+            let result = try await body(store)
+            await TestServers.dropClusterDatabase(client)
+            return result
+        } catch {
+            await TestServers.dropClusterDatabase(client)
+            throw error
         }
     }
 

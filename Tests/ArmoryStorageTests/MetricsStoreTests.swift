@@ -5,7 +5,7 @@ import Testing
 
 /// One suite for both metrics stores. Serialized: the ClickHouse fault test stops the server.
 extension UsesClickHouse {
-    @Suite("Metrics: events in, per-arm totals out, on SQLite and ClickHouse")
+    @Suite("Metrics: events in, per-arm totals out, on SQLite, ClickHouse and a ClickHouse cluster")
     struct MetricsStoreTests {
         static let start = Date(timeIntervalSince1970: 1_795_600_000)
 

@@ -29,14 +29,14 @@ public enum TestServers {
         try variable("ARMORY_TEST_CLICKHOUSE_URL", server: "ClickHouse")
     }
 
-    private static func variable(_ name: String, server: String) throws -> String {
+    static func variable(_ name: String, server: String) throws -> String {
         guard let url = ProcessInfo.processInfo.environment[name], !url.isEmpty else {
             throw SetupError("\(name) is not set: run the tests with `bash scripts/test`, which starts \(server)")
         }
         return url
     }
 
-    private static func freshName() -> String {
+    static func freshName() -> String {
         "armory_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
     }
 
@@ -150,10 +150,15 @@ extension TestServers {
     /// would otherwise inherit the test thread's mask (nearly every signal blocked), ignore
     /// `services.sh stop`'s SIGTERM and be killed after its 5 s grace.
     public static func services(_ command: String, _ server: String) throws {
+        try runScript("services.sh", command, server)
+    }
+
+    /// Runs `scripts/<name> <command> <server>` as ``services(_:_:)`` does.
+    static func runScript(_ name: String, _ command: String, _ server: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-        let script = root.appendingPathComponent("scripts/services.sh").path
+        let script = root.appendingPathComponent("scripts/\(name)").path
         guard try spawnWithDefaultSignals("/bin/bash", [script, command, server]) == 0 else {
-            throw SetupError("services.sh \(command) \(server) failed")
+            throw SetupError("\(name) \(command) \(server) failed")
         }
     }
 

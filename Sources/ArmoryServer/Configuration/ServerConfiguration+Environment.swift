@@ -10,6 +10,7 @@ extension ServerConfiguration {
         ("ARMORY_MAX_CONNECTIONS", "the most HTTP connections served at once; more wait until one closes (4096)"),
         ("ARMORY_DATABASE_URL", "the state store: postgres://user:password@host:port/database (a SQLite file in .armory)"),
         ("ARMORY_CLICKHOUSE_URL", "the metrics store: http://user:password@host:8123/database (a SQLite file in .armory)"),
+        ("ARMORY_CLICKHOUSE_CLUSTER", "the cluster (in the servers' <remote_servers>) to make the metrics tables across, replicated and Distributed (none: one server)"),
         ("ARMORY_REDIS_URL", "Redis for the hot-movies list: redis://:password@host:6379 (none: popular lists from the state store)"),
         ("ARMORY_ARTIFACTS_URL", "trained models' artifacts: s3://bucket/prefix, with AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a folder in .armory)"),
         ("ARMORY_REDIS_PREFIX", "the prefix of Armory's keys in Redis, for installations sharing one (armory:hot)"),
@@ -53,6 +54,12 @@ extension ServerConfiguration {
                 throw ConfigurationError("ARMORY_CLICKHOUSE_URL is not a ClickHouse URL: expected http://user:password@host:8123/database")
             }
             metrics = .clickhouse(url: url)
+        }
+        if let cluster = value("ARMORY_CLICKHOUSE_CLUSTER") {
+            guard !cluster.isEmpty, cluster.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ConfigurationError("ARMORY_CLICKHOUSE_CLUSTER must be a cluster name from the servers' <remote_servers> (letters, digits and _), not '\(cluster)'")
+            }
+            clickHouseCluster = cluster
         }
         if let url = value("ARMORY_REDIS_URL") {
             do {
@@ -106,6 +113,9 @@ extension ServerConfiguration {
         }
         if kafka != nil, case .sqlite = metricsLocation {
             throw ConfigurationError("ARMORY_KAFKA_BROKERS needs ARMORY_CLICKHOUSE_URL: the Kafka event queue feeds a ClickHouse metrics store, not the embedded SQLite one")
+        }
+        if clickHouseCluster != nil, case .sqlite = metricsLocation {
+            throw ConfigurationError("ARMORY_CLICKHOUSE_CLUSTER needs ARMORY_CLICKHOUSE_URL: the server of the cluster Armory talks to")
         }
         if role == .ingest, kafka == nil {
             throw ConfigurationError("the ingest role moves events from Kafka into the metrics store: set ARMORY_KAFKA_BROKERS")

@@ -71,6 +71,8 @@ public struct ServerConfiguration: Sendable {
     public var state: StateStoreLocation?
     /// The metrics store; `nil` means the SQLite file in ``dataDirectory``.
     public var metrics: MetricsLocation?
+    /// The ClickHouse cluster the metrics tables span (`nil`: one ClickHouse server).
+    public var clickHouseCluster: String?
     /// The Kafka event queue (`nil`: events go straight to the metrics store).
     public var kafka: KafkaSettings?
     /// Redis for the hot-movies list (`redis://:password@host:6379`); `nil` answers popular

@@ -107,13 +107,14 @@ public struct ResultsReader: Sendable {
                                   audit: history.audit, statusChanges: history.statusChanges, until: until)
     }
 
-    /// `read`, with a metrics store that does not answer reported as unavailable.
+    /// `read`, with a metrics store that does not answer reported as unavailable: on a cluster
+    /// with a shard away too, since results are never totalled from part of the data.
     private func metrics<T>(_ live: LiveExperiment, _ logger: Logger, _ read: () async throws -> T) async throws -> T {
         do {
             return try await read()
         } catch {
             logger.error("cannot read results", metadata: ["experiment": "\(live.id)", "error": "\(error)"])
-            throw ArmoryError.unavailable(.metricsUnavailable, "the metrics store did not answer; try again shortly", retryAfter: 5)
+            throw ArmoryError.unavailable(.metricsUnavailable, "the metrics store did not answer for all of the data; results are never shown from part of it: try again shortly", retryAfter: 5)
         }
     }
 }

@@ -17,6 +17,9 @@ public struct ClickHouseClient: Sendable {
     /// sides of the same machine (gzip was 3% of the server's CPU under recommendation load,
     /// with ClickHouse decompressing on the same cores).
     public let compressesInserts: Bool
+    /// Settings sent with every statement (a request's own win): the cluster's, see
+    /// ``ClickHouseMetricsStore``.
+    public var settings: [String: String] = [:]
     private let authorization: String?
     private let http: HTTPClient
     private let timeout: TimeAmount
@@ -93,7 +96,7 @@ public struct ClickHouseClient: Sendable {
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "database", value: database)]
             + (query.map { [URLQueryItem(name: "query", value: $0)] } ?? [])
-            + settings.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+            + self.settings.merging(settings) { _, own in own }.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         var request = HTTPClientRequest(url: baseURL + "/" + (components.url?.absoluteString ?? ""))
         request.method = .POST
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
@@ -117,10 +120,26 @@ public struct ClickHouseClient: Sendable {
         let data = try await response.body.collect(upTo: 256 * 1_024 * 1_024)
         guard response.status == .ok else {
             let text = String(buffer: data).split(separator: "\n").first.map(String.init) ?? "HTTP \(response.status.code)"
-            let code: StorageError.Code = [.unauthorized, .forbidden].contains(response.status) ? .authenticationFailed : .failed
-            throw StorageError(code, "\(location): \(text)")
+            throw StorageError(Self.code(status: response.status, text: text), "\(location): \(text)")
         }
         return data
+    }
+
+    /// What a refused statement means. An error by which ClickHouse says it could not reach a
+    /// server it needed (another shard or replica of its cluster, or ZooKeeper) is
+    /// ``StorageError/Code/unreachable``, as when Armory cannot reach ClickHouse itself: clients
+    /// are told to retry, and the event writer spools.
+    package static func code(status: HTTPResponseStatus, text: String) -> StorageError.Code {
+        if [.unauthorized, .forbidden].contains(status) { return .authenticationFailed }
+        // ClickHouse's error codes: 32 ATTEMPT_TO_READ_AFTER_EOF (a server that went away while
+        // answering), 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 225 NO_ZOOKEEPER, 242
+        // TABLE_IS_READ_ONLY (a replica without ZooKeeper), 279 ALL_CONNECTION_TRIES_FAILED,
+        // 369 ALL_REPLICAS_ARE_STALE, 999 KEEPER_EXCEPTION. The text starts "Code: 279, " (18.16)
+        // or "Code: 279. " (21 and later).
+        let unreachable: Set<Int> = [32, 209, 210, 225, 242, 279, 369, 999]
+        guard text.hasPrefix("Code: ") else { return .failed }
+        let number = Int(text.dropFirst(6).prefix { $0.isNumber })
+        return number.map(unreachable.contains) == true ? .unreachable : .failed
     }
 
     /// Whether `error` is a pooled connection found closed when a request was written to it.

@@ -4,7 +4,8 @@ import Foundation
 extension ClickHouseMetricsStore {
     /// Each unit's first impression in the phase, by `argMin` over its decisions: a scan of the
     /// phases' impressions, grouped by user (the hourly totals cannot answer it: a user active in
-    /// two hours is one unit).
+    /// two hours is one unit). Two impressions in the same second are ordered by decision id, so
+    /// the answer does not depend on the order rows are read in (which differs across shards).
     public func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment] {
         guard !phases.isEmpty else { return [] }
         let experiments = ClickHouseSQL.list(phases.map(\.experiment))
@@ -14,7 +15,8 @@ extension ClickHouseMetricsStore {
         let text = try await client.execute("""
             SELECT experiment, first_arm AS arm, first_version AS weight_version, count() AS units
             FROM (
-              SELECT experiment, user_id, argMin(arm, decision_time) AS first_arm, argMin(weight_version, decision_time) AS first_version
+              SELECT experiment, user_id, argMin(arm, (decision_time, decision_id)) AS first_arm,
+                     argMin(weight_version, (decision_time, decision_id)) AS first_version
               FROM events
               WHERE type = 'impression' AND experiment IN \(experiments) AND (\(since))
               GROUP BY experiment, user_id

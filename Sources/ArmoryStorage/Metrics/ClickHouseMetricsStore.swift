@@ -15,45 +15,77 @@ import NIOCore
 /// last insert per experiment and hour (`now()` when the view runs; ClickHouse 18.16 does not
 /// fill a column's DEFAULT for fields a JSONEachRow insert leaves out). Each read adds the fresh hourly totals to an exact count of the open
 /// hours.
+///
+/// On a cluster (``cluster``) the tables are `Distributed` over replicated tables on every
+/// server (``ClickHouseSchema``); every statement carries ``ClickHouseSchema/clusterSettings``,
+/// so a read with a shard away fails rather than total part of the data, and an hour's totals
+/// are made again until ``settlingSeconds`` after its last insert.
 public struct ClickHouseMetricsStore: MetricsStore {
     /// The client.
     public let client: ClickHouseClient
+    /// The cluster (a name in the servers' `<remote_servers>`) the tables span, or nil for one server.
+    public let cluster: String?
+    /// On a cluster, how long after an hour's last insert its totals are made again at each read.
+    public let settlingSeconds: UInt32
 
-    public var location: String { client.location }
+    public var location: String { client.location + (cluster.map { ", cluster \($0)" } ?? "") }
 
-    /// A store over `client`.
-    public init(client: ClickHouseClient) {
+    /// A store over `client`, on one server or across `cluster`; `settlingSeconds` (on a
+    /// cluster only) replaces the default, two minutes.
+    public init(client: ClickHouseClient, cluster: String? = nil, settlingSeconds: UInt32? = nil) {
+        var client = client
+        if cluster != nil { client.settings.merge(ClickHouseSchema.clusterSettings) { _, clusterSetting in clusterSetting } }
         self.client = client
+        self.cluster = cluster
+        self.settlingSeconds = cluster == nil ? 0 : settlingSeconds ?? ClickHouseSchema.settlingSeconds
     }
 
     public func prepare() async throws {
-        try await client.execute("""
-            CREATE TABLE IF NOT EXISTS events (
-              time DateTime, event_id String, decision_id String, decision_time DateTime, experiment String, arm String,
-              config_version UInt32, weight_version UInt32, user_id String, movie_id Int64,
-              type String, value Float64, position Int32, items Array(Int64), served_by String DEFAULT '', failure String DEFAULT '',
-              model String DEFAULT ''
-            ) ENGINE = ReplacingMergeTree
-            PARTITION BY toYYYYMM(decision_time)
-            ORDER BY (experiment, arm, decision_id, type, event_id)
-            """)
-        try await client.execute("""
-            CREATE MATERIALIZED VIEW IF NOT EXISTS event_hours
-            ENGINE = AggregatingMergeTree ORDER BY (experiment, hour)
-            AS SELECT experiment, toStartOfHour(decision_time) AS hour, maxState(now()) AS last_insert
-            FROM events GROUP BY experiment, hour
-            """)
-        try await client.execute("""
-            CREATE TABLE IF NOT EXISTS arm_period_hours (
-              experiment String, hour DateTime, arm String, weight_version UInt32, trials UInt64, clicked UInt64, converted UInt64,
-              engagement_sum Float64, engagement_squares Float64, timeouts UInt64, errors UInt64, computed_at DateTime, version UInt64
-            ) ENGINE = ReplacingMergeTree(version)
-            ORDER BY (experiment, hour, arm, weight_version)
-            """)
-        // Tables made before impressions recorded who served them get the columns added (in
-        // place, at once; older rows read the defaults). ClickHouse 18.16 has no
-        // `ADD COLUMN IF NOT EXISTS`, so the catalog says what is missing.
-        try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''", "model String DEFAULT ''"])
+        try await checkShape()
+        guard let cluster else {
+            for statement in ClickHouseSchema.singleServerStatements { try await client.execute(statement) }
+            // Tables made before impressions recorded who served them get the columns added (in
+            // place, at once; older rows read the defaults). ClickHouse 18.16 has no
+            // `ADD COLUMN IF NOT EXISTS`, so the catalog says what is missing.
+            try await addMissingColumns(to: "events", ["served_by String DEFAULT ''", "failure String DEFAULT ''", "model String DEFAULT ''"])
+            return
+        }
+        if let problem = ClickHouseSchema.clusterDatabaseProblem(client.database) {
+            throw StorageError(.invalidLocation, "\(client.location): \(problem)")
+        }
+        let known = try await client.execute("SELECT count() FROM system.clusters WHERE cluster = \(ClickHouseSQL.literal(cluster)) FORMAT TSV")
+        guard known.trimmingCharacters(in: .whitespacesAndNewlines) != "0" else {
+            throw StorageError(.invalidLocation, "\(client.location) has no cluster named '\(cluster)' in its <remote_servers>")
+        }
+        let existing = try await client.execute("""
+            SELECT name FROM system.tables WHERE database = \(ClickHouseSQL.literal(client.database)) FORMAT TabSeparated
+            """).split(separator: "\n").map(String.init)
+        guard !Set(ClickHouseSchema.clusterObjects).isSubset(of: existing) else { return }
+        for statement in ClickHouseSchema.clusterStatements(cluster, database: client.database) {
+            try await client.execute(statement, settings: ["distributed_ddl_task_timeout": String(ClickHouseSchema.clusterStatementTimeout)])
+        }
+    }
+
+    /// Refuses a database whose tables were made for the other shape: on a cluster, a
+    /// single server's `events` would be written alone (`IF NOT EXISTS` keeps it); on one
+    /// server, a cluster's `Distributed` tables would be written without waiting for the shards.
+    private func checkShape() async throws {
+        let engines = try await client.execute("""
+            SELECT name, engine, engine_full FROM system.tables
+            WHERE database = \(ClickHouseSQL.literal(client.database)) AND name IN ('events', 'event_hours', 'arm_period_hours')
+            FORMAT TabSeparated
+            """).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        for row in engines where row.count == 3 {
+            if (row[1] == "Distributed") != (cluster != nil) {
+                throw StorageError(.invalidLocation, cluster == nil
+                    ? "\(client.location) holds a cluster's tables (\(row[0]) is Distributed): set ARMORY_CLICKHOUSE_CLUSTER to their cluster"
+                    : "\(client.location) holds one server's tables (\(row[0]) is a \(row[1])), not a cluster's: use a new database for the "
+                        + "cluster (Armory does not move a server's events into one)")
+            }
+            if let cluster, !row[2].contains("Distributed(\(cluster),") {
+                throw StorageError(.invalidLocation, "\(client.location): \(row[0]) spans another cluster (\(row[2])), not \(cluster)")
+            }
+        }
     }
 
     private func addMissingColumns(to table: String, _ columns: [String]) async throws {
@@ -158,7 +190,7 @@ public struct ClickHouseMetricsStore: MetricsStore {
             """, settings: ["output_format_json_quote_64bit_integers": "0"])
         let hours = try Self.rows(hoursText, as: HourRow.self)
         let currentHour = hours.first?.current_hour ?? UInt32(Date().timeIntervalSince1970 / 3_600) * 3_600
-        let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at }
+        let stale = hours.filter { $0.hour_start < currentHour && $0.computed <= $0.last_insert_at + settlingSeconds }
         if !stale.isEmpty {
             // The newest totals of an hour win: by the server's clock (the one the freshness check
             // uses), then by this process's microseconds for two made within one second.

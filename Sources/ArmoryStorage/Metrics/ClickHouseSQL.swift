@@ -24,6 +24,12 @@ public enum ClickHouseSQL {
         return result + "'"
     }
 
+    /// `name` as a quoted identifier (a database, table or cluster name): backslash and
+    /// backquote are escaped, so the name ends exactly where it started.
+    public static func identifier(_ name: String) -> String {
+        "`" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "`", with: "\\`") + "`"
+    }
+
     /// An integer literal.
     public static func literal(_ number: Int) -> String {
         String(number)
