@@ -44,16 +44,19 @@ enum TestMetrics {
             try await store.prepare()
             return try await body(store)
         case .clickhouse:
-            let client = try await freshClickHouse()
-            do {
-                let store = ClickHouseMetricsStore(client: client)
-                try await store.prepare()
-                let result = try await body(store)
-                await drop(client)
-                return result
-            } catch {
-                await drop(client)
-                throw error
+            // Other targets' tests stop the server (the Kafka ingest's outage test among them).
+            return try await ServerOutageLock.clickHouse.whileRunning {
+                let client = try await freshClickHouse()
+                do {
+                    let store = ClickHouseMetricsStore(client: client)
+                    try await store.prepare()
+                    let result = try await body(store)
+                    await drop(client)
+                    return result
+                } catch {
+                    await drop(client)
+                    throw error
+                }
             }
         case .cluster:
             return try await ServerOutageLock.cluster.whileRunning { try await withClusterStore(body) }

@@ -90,8 +90,13 @@ enum ClickHouseSchema {
         "fallback_to_stale_replicas_for_distributed_queries": "0",
     ]
 
-    /// The most seconds a replica a read uses may be behind.
-    static let replicaDelayLimit = 30
+    /// The most seconds a replica a read uses may be behind: the least ClickHouse takes (0 turns
+    /// the check off). A replica counts as behind from when it knows of a part it has yet to
+    /// fetch, so a read is short by at most the last second or two of inserts, and only when
+    /// an insert has gone to a shard's second replica (its first did not answer in time) or a
+    /// first replica has just returned; with a greater limit, a read then missed up to that
+    /// many seconds of a shard's rows.
+    static let replicaDelayLimit = 1
 
     /// How long after an hour's last insert its totals are still made again on a cluster, by
     /// default: a total made sooner may have read a replica that did not yet have that insert
