@@ -82,6 +82,7 @@ struct ClickHouseClusterTests {
                 try await server.insert(Array(part))
                 try await cluster.insert(Array(part))
             }
+            try await TestServers.syncClusterReplicas(cluster.client.database)
             let phase = ExperimentPhase(experiment: "spread", since: start.addingTimeInterval(600))
             try await compareReads(server, cluster, phase)
 
@@ -215,6 +216,7 @@ struct ClickHouseClusterTests {
                     #expect(writer.statistics.spoolBytes == 0, "the spool was replayed")
                 }
                 // Until both replicas of the returned shard say they are current, reads refuse.
+                try await Self.firstAnswer { try await TestServers.syncClusterReplicas(store.client.database) }
                 let totals = try await Self.firstAnswer { try await store.periodAggregates([phase]) }
                 #expect(Self.close(totals, Self.expected(traffic.expected)), "\(totals)")
             }
@@ -222,6 +224,7 @@ struct ClickHouseClusterTests {
     }
 
     /// `read`'s first answer within 60 s, while it fails because a server is unreachable or behind.
+    @discardableResult
     static func firstAnswer<T>(_ read: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(60)

@@ -59,7 +59,7 @@ enum TestMetrics {
                 }
             }
         case .cluster:
-            return try await ServerOutageLock.cluster.whileRunning { try await withClusterStore(body) }
+            return try await ServerOutageLock.cluster.whileRunning { try await withClusterStore { try await body(ReplicaSyncingStore(base: $0)) } }
         }
     }
 
@@ -139,5 +139,28 @@ struct SeededNumbers {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
+
+/// A cluster store whose inserts return once every replica has them, for tests that read their
+/// writes at once and compare exactly (see ``TestServers/syncClusterReplicas(_:)``).
+struct ReplicaSyncingStore: MetricsStore {
+    let base: ClickHouseMetricsStore
+
+    var location: String { base.location }
+    func prepare() async throws { try await base.prepare() }
+
+    func insert(_ events: [Event]) async throws {
+        try await base.insert(events)
+        try await TestServers.syncClusterReplicas(base.client.database)
+    }
+
+    func periodAggregates(_ phases: [ExperimentPhase]) async throws -> [ArmAggregate] { try await base.periodAggregates(phases) }
+    func firstAssignments(_ phases: [ExperimentPhase]) async throws -> [FirstAssignment] { try await base.firstAssignments(phases) }
+    func timeSeries(_ phase: ExperimentPhase, bucketSeconds: Int, until: Date) async throws -> [TimeSeriesPoint] {
+        try await base.timeSeries(phase, bucketSeconds: bucketSeconds, until: until)
+    }
+    func modelAggregates(experiment: String, since: Date) async throws -> [ModelAggregate] {
+        try await base.modelAggregates(experiment: experiment, since: since)
     }
 }

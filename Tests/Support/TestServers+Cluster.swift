@@ -38,6 +38,19 @@ extension TestServers {
         _ = try? await client.execute("DROP DATABASE IF EXISTS \(client.database) ON CLUSTER \(try clusterName())")
     }
 
+    /// Waits until every server of the cluster has every part of `database`'s replicated tables
+    /// that any of them has (`SYSTEM SYNC REPLICA`): a read then cannot meet a replica that has
+    /// yet to copy an insert, which without it can happen for a moment when an insert went to a
+    /// shard's second replica.
+    public static func syncClusterReplicas(_ database: String) async throws {
+        for node in ["s1r1", "s1r2", "s2r1", "s2r2"] {
+            let client = try clusterNode(node, database: database)
+            for table in ["events_local", "event_hours_local", "arm_period_hours_local"] {
+                try await client.execute("SYSTEM SYNC REPLICA \(database).\(table)")
+            }
+        }
+    }
+
     /// Runs `body` with the cluster's servers `nodes` stopped, and starts them again after it,
     /// whether it threw or not.
     public static func whileClusterServersStopped<T>(_ nodes: [String], _ body: () async throws -> T) async throws -> T {

@@ -66,9 +66,10 @@ public struct ClickHouseMetricsStore: MetricsStore {
         }
     }
 
-    /// Refuses a database whose tables were made for the other shape: on a cluster, a
-    /// single server's `events` would be written alone (`IF NOT EXISTS` keeps it); on one
-    /// server, a cluster's `Distributed` tables would be written without waiting for the shards.
+    /// Refuses a database whose tables were made for the other shape, or for another cluster:
+    /// on a cluster, a single server's `events` would be written alone (`IF NOT EXISTS` keeps
+    /// it); on one server, a cluster's `Distributed` tables would be written without waiting for
+    /// the shards.
     private func checkShape() async throws {
         let engines = try await client.execute("""
             SELECT name, engine, engine_full FROM system.tables

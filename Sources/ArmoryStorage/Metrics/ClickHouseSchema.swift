@@ -75,8 +75,9 @@ enum ClickHouseSchema {
     /// - inserts and reads go to the first replica of each shard that answers, in the order of
     ///   `<remote_servers>`, whichever server Armory talks to: a read then finds what was just
     ///   written, not a replica that has yet to copy it. "Answers" means connects and greets
-    ///   within a second: ClickHouse's default, 50 ms, can pass over a first replica that is
-    ///   only busy;
+    ///   within 5 s: ClickHouse's default, 50 ms, passes over a first replica that is only
+    ///   busy, and the insert that goes to the second may then be missing from a read of the
+    ///   first for a moment (a second was not enough on two loaded cores);
     /// - a read refuses a shard it cannot reach, and a replica further behind than
     ///   ``replicaDelayLimit`` (another replica of its shard answers, or the read fails), rather
     ///   than total part of the data.
@@ -84,7 +85,7 @@ enum ClickHouseSchema {
         "insert_distributed_sync": "1",
         "load_balancing": "in_order",
         "prefer_localhost_replica": "0",
-        "connect_timeout_with_failover_ms": "1000",
+        "connect_timeout_with_failover_ms": "5000",
         "skip_unavailable_shards": "0",
         "max_replica_delay_for_distributed_queries": String(replicaDelayLimit),
         "fallback_to_stale_replicas_for_distributed_queries": "0",
