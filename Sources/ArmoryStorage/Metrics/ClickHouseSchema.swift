@@ -74,10 +74,9 @@ enum ClickHouseSchema {
     ///   queued them), so an acknowledged event is stored and a failed insert is spooled;
     /// - inserts and reads go to the first replica of each shard that answers, in the order of
     ///   `<remote_servers>`, whichever server Armory talks to: a read then finds what was just
-    ///   written, not a replica that has yet to copy it. "Answers" means connects and greets
-    ///   within 5 s: ClickHouse's default, 50 ms, passes over a first replica that is only
-    ///   busy, and the insert that goes to the second may then be missing from a read of the
-    ///   first for a moment (a second was not enough on two loaded cores);
+    ///   written, not a replica that has yet to copy it. The connect limit is generous because
+    ///   ClickHouse's default passes over a first replica that is only busy, and the insert
+    ///   that goes to the second may then be missing from a read of the first for a moment;
     /// - a read refuses a shard it cannot reach, and a replica further behind than
     ///   ``replicaDelayLimit`` (another replica of its shard answers, or the read fails), rather
     ///   than total part of the data.
@@ -93,10 +92,8 @@ enum ClickHouseSchema {
 
     /// The most seconds a replica a read uses may be behind: the least ClickHouse takes (0 turns
     /// the check off). A replica counts as behind from when it knows of a part it has yet to
-    /// fetch, so a read is short by at most the last second or two of inserts, and only when
-    /// an insert has gone to a shard's second replica (its first did not answer in time) or a
-    /// first replica has just returned; with a greater limit, a read then missed up to that
-    /// many seconds of a shard's rows.
+    /// fetch; with a greater limit, a read right after a shard returned missed that many
+    /// seconds of its rows.
     static let replicaDelayLimit = 1
 
     /// How long after an hour's last insert its totals are still made again on a cluster, by
